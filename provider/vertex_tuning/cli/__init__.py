@@ -1,0 +1,21 @@
+"""The `vertex-tuning` command: the operator's tool outside `pulumi up`, and the local emulator.
+
+Each command group lives in its own module and registers itself on `app` when imported here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="vertex-tuning",
+    help="Vertex AI Gemini tuning jobs: operate them, prompt tuned models, run the local emulator.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def main() -> None:
+    from . import emulator  # noqa: F401  (registers its commands on `app`)
+
+    app()

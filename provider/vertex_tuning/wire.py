@@ -1,0 +1,423 @@
+"""The tuning API's wire format, defined once for the client and the emulator.
+
+Pydantic models of the JSON the Vertex AI REST API exchanges, following proto3 JSON rules:
+lowerCamelCase out and snake_case also accepted in, int64 as strings out and numbers or strings in,
+enums as names out and names or integers in (`$alt=json;enum-encoding=int`), RFC 3339 timestamps,
+empty fields omitted. Unknown fields are kept (`extra="allow"`) so that nothing a newer service
+returns is dropped on the way through; the emulator rejects them itself, as the service does.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+)
+from pydantic.alias_generators import to_camel
+
+
+def _int64_in(value: Any) -> Any:
+    """proto3 JSON accepts int64 as a number or a decimal string; a float must be integral."""
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, got a boolean")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"expected an integer, got {value}")
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            raise ValueError(f"expected an integer, got {value!r}") from None
+    return value
+
+
+Int64 = Annotated[int, BeforeValidator(_int64_in), PlainSerializer(str, return_type=str)]
+"""An int64 field: a string on output, a number or a string on input."""
+
+
+def _timestamp_out(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+Timestamp = Annotated[datetime, PlainSerializer(_timestamp_out, return_type=str)]
+"""A google.protobuf.Timestamp: RFC 3339 in UTC with a `Z` and microseconds."""
+
+
+class ProtoEnum(str, enum.Enum):
+    """An enum that proto3 JSON spells by name and may also receive by number."""
+
+    @classmethod
+    def numbers(cls) -> dict[int, str]:
+        return {number: member.value for number, member in enumerate(cls)}
+
+    @classmethod
+    def parse(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            try:
+                return cls.numbers()[value]
+            except KeyError:
+                raise ValueError(f"{value} is not a valid {cls.__name__} number") from None
+        return value
+
+
+E = TypeVar("E", bound=ProtoEnum)
+
+
+class JobState(ProtoEnum):
+    UNSPECIFIED = "JOB_STATE_UNSPECIFIED"
+    QUEUED = "JOB_STATE_QUEUED"
+    PENDING = "JOB_STATE_PENDING"
+    RUNNING = "JOB_STATE_RUNNING"
+    SUCCEEDED = "JOB_STATE_SUCCEEDED"
+    FAILED = "JOB_STATE_FAILED"
+    CANCELLING = "JOB_STATE_CANCELLING"
+    CANCELLED = "JOB_STATE_CANCELLED"
+    PAUSED = "JOB_STATE_PAUSED"
+    EXPIRED = "JOB_STATE_EXPIRED"
+    UPDATING = "JOB_STATE_UPDATING"
+    PARTIALLY_SUCCEEDED = "JOB_STATE_PARTIALLY_SUCCEEDED"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATES
+
+    @property
+    def short(self) -> str:
+        """The state without its prefix, as people say it: `RUNNING`."""
+        return self.value.removeprefix("JOB_STATE_")
+
+
+TERMINAL_STATES = frozenset(
+    {
+        JobState.SUCCEEDED,
+        JobState.FAILED,
+        JobState.CANCELLED,
+        JobState.EXPIRED,
+        JobState.PARTIALLY_SUCCEEDED,
+    }
+)
+"""States a job never leaves. Only SUCCEEDED is a success."""
+
+
+class AdapterSize(ProtoEnum):
+    # Declaration order is the proto's numbering, which is not size order (TWO was added last).
+    UNSPECIFIED = "ADAPTER_SIZE_UNSPECIFIED"
+    ONE = "ADAPTER_SIZE_ONE"
+    FOUR = "ADAPTER_SIZE_FOUR"
+    EIGHT = "ADAPTER_SIZE_EIGHT"
+    SIXTEEN = "ADAPTER_SIZE_SIXTEEN"
+    THIRTY_TWO = "ADAPTER_SIZE_THIRTY_TWO"
+    TWO = "ADAPTER_SIZE_TWO"
+
+    @property
+    def rank(self) -> int:
+        """The adapter's rank: ADAPTER_SIZE_EIGHT is 8 (0 for UNSPECIFIED)."""
+        return _ADAPTER_RANKS[self]
+
+    @classmethod
+    def from_rank(cls, rank: int) -> AdapterSize:
+        for member, member_rank in _ADAPTER_RANKS.items():
+            if member_rank == rank and member is not cls.UNSPECIFIED:
+                return member
+        raise ValueError(f"no adapter size of rank {rank}")
+
+
+_ADAPTER_RANKS = {
+    AdapterSize.UNSPECIFIED: 0,
+    AdapterSize.ONE: 1,
+    AdapterSize.TWO: 2,
+    AdapterSize.FOUR: 4,
+    AdapterSize.EIGHT: 8,
+    AdapterSize.SIXTEEN: 16,
+    AdapterSize.THIRTY_TWO: 32,
+}
+
+
+class FinishReason(ProtoEnum):
+    UNSPECIFIED = "FINISH_REASON_UNSPECIFIED"
+    STOP = "STOP"
+    MAX_TOKENS = "MAX_TOKENS"
+    SAFETY = "SAFETY"
+    RECITATION = "RECITATION"
+    OTHER = "OTHER"
+
+
+def _enum_field(cls: type[E]) -> Any:
+    return Annotated[cls, BeforeValidator(cls.parse)]
+
+
+JobStateField = _enum_field(JobState)
+AdapterSizeField = _enum_field(AdapterSize)
+FinishReasonField = _enum_field(FinishReason)
+
+
+class WireModel(BaseModel):
+    """Base of every wire message: camelCase aliases, snake_case accepted, unknown fields kept."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="allow",
+        use_enum_values=False,
+    )
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The proto3 JSON form: camelCase, int64 as strings, empty fields left out."""
+        return _drop_empty(self.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+def _drop_empty(value: Any) -> Any:
+    """proto3 JSON omits empty messages, lists and maps, as the service does."""
+    if isinstance(value, dict):
+        cleaned = {key: _drop_empty(item) for key, item in value.items()}
+        return {key: item for key, item in cleaned.items() if item not in ({}, [])}
+    if isinstance(value, list):
+        return [_drop_empty(item) for item in value]
+    return value
+
+
+# --- google.rpc.Status and the error envelope ---------------------------------------------
+
+
+class Status(WireModel):
+    code: int = 0
+    message: str | None = None
+    details: list[dict[str, Any]] | None = None
+
+
+class ErrorBody(WireModel):
+    code: int
+    message: str
+    status: str
+    details: list[dict[str, Any]] | None = None
+
+
+class ErrorEnvelope(WireModel):
+    """`{"error": {"code": 404, "message": "...", "status": "NOT_FOUND"}}`."""
+
+    error: ErrorBody
+
+
+# --- TuningJob -----------------------------------------------------------------------------
+
+
+class EncryptionSpec(WireModel):
+    kms_key_name: str
+
+
+class SupervisedHyperParameters(WireModel):
+    epoch_count: Int64 | None = None
+    learning_rate_multiplier: float | None = None
+    adapter_size: AdapterSizeField | None = None  # type: ignore[valid-type]
+
+
+class SupervisedTuningSpec(WireModel):
+    training_dataset_uri: str | None = None
+    validation_dataset_uri: str | None = None
+    hyper_parameters: SupervisedHyperParameters | None = None
+    export_last_checkpoint_only: bool | None = None
+    evaluation_config: dict[str, Any] | None = None
+
+
+class PreTunedModel(WireModel):
+    """Continuous tuning: start from an earlier tuned model (`projects/…/models/{id}`)."""
+
+    tuned_model_name: str | None = None
+    checkpoint_id: str | None = None
+    base_model: str | None = None  # output only: the base model the tuned model came from
+
+
+class TunedModelCheckpoint(WireModel):
+    checkpoint_id: str | None = None
+    epoch: Int64 | None = None
+    step: Int64 | None = None
+    endpoint: str | None = None
+
+
+class TunedModel(WireModel):
+    model: str | None = None
+    endpoint: str | None = None
+    checkpoints: list[TunedModelCheckpoint] | None = None
+
+
+class DatasetBucket(WireModel):
+    count: float | None = None
+    left: float | None = None
+    right: float | None = None
+
+
+class DatasetDistribution(WireModel):
+    sum: Int64 | None = None
+    billable_sum: Int64 | None = None
+    min: float | None = None
+    max: float | None = None
+    mean: float | None = None
+    median: float | None = None
+    p5: float | None = None
+    p95: float | None = None
+    buckets: list[DatasetBucket] | None = None
+
+
+class SupervisedTuningDataStats(WireModel):
+    tuning_dataset_example_count: Int64 | None = None
+    total_tuning_character_count: Int64 | None = None
+    total_billable_character_count: Int64 | None = None
+    total_billable_token_count: Int64 | None = None
+    tuning_step_count: Int64 | None = None
+    total_truncated_example_count: Int64 | None = None
+    truncated_example_indices: list[Int64] | None = None
+    dropped_example_reasons: list[str] | None = None
+    user_input_token_distribution: DatasetDistribution | None = None
+    user_output_token_distribution: DatasetDistribution | None = None
+    user_message_per_example_distribution: DatasetDistribution | None = None
+    user_dataset_examples: list[Content] | None = None
+
+
+class TuningDataStats(WireModel):
+    supervised_tuning_data_stats: SupervisedTuningDataStats | None = None
+
+
+class TuningJob(WireModel):
+    # Inputs.
+    base_model: str | None = None
+    pre_tuned_model: PreTunedModel | None = None
+    supervised_tuning_spec: SupervisedTuningSpec | None = None
+    tuned_model_display_name: str | None = None
+    description: str | None = None
+    labels: dict[str, str] | None = None
+    encryption_spec: EncryptionSpec | None = None
+    service_account: str | None = None
+    # Output only.
+    name: str | None = None
+    state: JobStateField | None = None  # type: ignore[valid-type]
+    create_time: Timestamp | None = None
+    start_time: Timestamp | None = None
+    end_time: Timestamp | None = None
+    update_time: Timestamp | None = None
+    error: Status | None = None
+    experiment: str | None = None
+    tuned_model: TunedModel | None = None
+    tuning_data_stats: TuningDataStats | None = None
+    gcs_metrics_uri: str | None = None
+
+    @property
+    def job_state(self) -> JobState:
+        return JobState(self.state) if self.state is not None else JobState.UNSPECIFIED
+
+
+class ListTuningJobsResponse(WireModel):
+    tuning_jobs: list[TuningJob] = Field(default_factory=list)
+    next_page_token: str | None = None
+
+
+# --- generateContent -----------------------------------------------------------------------
+
+
+class Blob(WireModel):
+    mime_type: str | None = None
+    data: str | None = None  # base64
+
+
+class FileData(WireModel):
+    mime_type: str | None = None
+    file_uri: str | None = None
+
+
+class FunctionCall(WireModel):
+    name: str | None = None
+    args: dict[str, Any] | None = None
+
+
+class FunctionResponse(WireModel):
+    name: str | None = None
+    response: dict[str, Any] | None = None
+
+
+class Part(WireModel):
+    text: str | None = None
+    inline_data: Blob | None = None
+    file_data: FileData | None = None
+    function_call: FunctionCall | None = None
+    function_response: FunctionResponse | None = None
+    thought: bool | None = None
+
+
+class Content(WireModel):
+    role: str | None = None
+    parts: list[Part] = Field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(part.text or "" for part in self.parts)
+
+
+class GenerationConfig(WireModel):
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: float | None = None
+    candidate_count: int | None = None
+    max_output_tokens: int | None = None
+    stop_sequences: list[str] | None = None
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    response_mime_type: str | None = None
+
+
+class SafetySetting(WireModel):
+    category: str | None = None
+    threshold: str | None = None
+    method: str | None = None
+
+
+class GenerateContentRequest(WireModel):
+    contents: list[Content] = Field(default_factory=list)
+    system_instruction: Content | None = None
+    generation_config: GenerationConfig | None = None
+    safety_settings: list[SafetySetting] | None = None
+    tools: list[dict[str, Any]] | None = None
+    tool_config: dict[str, Any] | None = None
+    labels: dict[str, str] | None = None
+
+
+class Candidate(WireModel):
+    content: Content | None = None
+    finish_reason: FinishReasonField | None = None  # type: ignore[valid-type]
+    avg_logprobs: float | None = None
+    index: int | None = None
+
+
+class UsageMetadata(WireModel):
+    prompt_token_count: int | None = None
+    candidates_token_count: int | None = None
+    total_token_count: int | None = None
+
+
+class GenerateContentResponse(WireModel):
+    candidates: list[Candidate] = Field(default_factory=list)
+    usage_metadata: UsageMetadata | None = None
+    model_version: str | None = None
+    create_time: Timestamp | None = None
+    response_id: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The first candidate's text, as the SDKs' `.text` gives it."""
+        if not self.candidates or self.candidates[0].content is None:
+            return ""
+        return self.candidates[0].content.text
+
+
+SupervisedTuningDataStats.model_rebuild()

@@ -1,0 +1,1 @@
+"""Shared fixtures: each lives in `tests/support/`, next to the code it drives."""
