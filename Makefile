@@ -22,6 +22,10 @@ lint: venv
 test: lint
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
+# From a fresh clone to a tuned model's answer against the local emulator (scripts/up.py says how).
+up: venv
+	$(BIN)/python scripts/up.py
+
 emulator: venv
 	$(BIN)/vertex-tuning emulator
 

@@ -1,0 +1,5 @@
+"""`python -m vertex_tuning.cli`: the `vertex-tuning` command without the console script."""
+
+from . import main
+
+main()
