@@ -1,0 +1,96 @@
+"""Google credentials for the Vertex AI API, and the one rule for where a bearer token may go.
+
+Credentials are loaded lazily, in the process that calls the API (the provider host), from
+Application Default Credentials or by impersonating a service account. They live only on a
+`GoogleAuth` held by the HTTP client, which refuses to be pickled, so they can never reach the
+provider blob or the Pulumi state. A token is attached only to HTTPS requests for
+`*.googleapis.com`; the emulator and every other host get none.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Generator
+from typing import Any, NoReturn
+
+import httpx
+
+from .errors import ConfigurationError
+
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+TOKEN_HOST_SUFFIX = ".googleapis.com"
+
+
+def token_allowed(url: httpx.URL) -> bool:
+    """The single place that decides whether a request may carry a Google bearer token."""
+    return url.scheme == "https" and url.host.endswith(TOKEN_HOST_SUFFIX)
+
+
+class GoogleAuth(httpx.Auth):
+    """An httpx auth flow that adds a fresh Google access token to requests for Google's API hosts."""
+
+    def __init__(self, credentials: Any = None, *, impersonate_service_account: str | None = None) -> None:
+        # `credentials` is a google.auth Credentials object; None means Application Default Credentials.
+        self._credentials = credentials
+        self._impersonate = impersonate_service_account
+        self._lock = threading.Lock()  # one refresh at a time across the provider's worker threads
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if token_allowed(request.url):
+            request.headers["Authorization"] = f"Bearer {self.token()}"
+        yield request
+
+    def token(self) -> str:
+        """A valid access token, refreshing the credentials when they are missing or expired."""
+        import google.auth.exceptions
+        import google.auth.transport.requests
+
+        with self._lock:
+            if self._credentials is None:
+                self._credentials = self._load()
+            try:
+                if not self._credentials.valid:
+                    self._credentials.refresh(google.auth.transport.requests.Request())
+            except google.auth.exceptions.TransportError as error:
+                # The token endpoint was unreachable and our request was never sent: safe to retry.
+                raise httpx.ConnectError(
+                    f"could not reach Google's token endpoint: {type(error).__name__}"
+                ) from None
+            except google.auth.exceptions.RefreshError as error:
+                raise ConfigurationError(
+                    f"Google credentials could not be refreshed ({_first_line(error)}); run "
+                    "`gcloud auth application-default login` or fix GOOGLE_APPLICATION_CREDENTIALS"
+                ) from None
+            return str(self._credentials.token)
+
+    def _load(self) -> Any:
+        import google.auth
+        import google.auth.exceptions
+        from google.auth import impersonated_credentials
+
+        try:
+            credentials, _ = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
+        except google.auth.exceptions.DefaultCredentialsError:
+            raise ConfigurationError(
+                "no Google credentials found; run `gcloud auth application-default login`, set "
+                "GOOGLE_APPLICATION_CREDENTIALS, or set VERTEX_AI_EMULATOR_HOST to use the emulator"
+            ) from None
+        if self._impersonate is None:
+            return credentials
+        return impersonated_credentials.Credentials(
+            source_credentials=credentials,
+            target_principal=self._impersonate,
+            target_scopes=[CLOUD_PLATFORM_SCOPE],
+        )
+
+    def __getstate__(self) -> NoReturn:
+        raise TypeError(
+            "GoogleAuth holds credentials and is never pickled; create it where the API is called"
+        )
+
+    def __repr__(self) -> str:
+        return f"GoogleAuth(impersonate_service_account={self._impersonate!r})"
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__

@@ -1,0 +1,292 @@
+"""Validated names: nothing goes into a host name or a URL path before it passes here (decision 10).
+
+Every part (project, location, numeric id) must match a strict ASCII pattern, so a location such as
+`us-central1.evil.com/x`, a `../`, a `%2F`, a newline or a Cyrillic look-alike can never steer a
+request, or a bearer token, to another host or path. Parsers return typed parts and `str()` renders
+the canonical name back from those parts, so what reaches the wire is what was validated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import InvalidNameError
+
+PROJECT_ID = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
+PROJECT_NUMBER = re.compile(r"[1-9][0-9]{0,18}")
+LOCATION = re.compile(r"global|us|eu|[a-z]+-[a-z]+[0-9]{1,2}")
+NUMERIC_ID = re.compile(r"[0-9]{1,19}")
+# Experiment, context and run ids are user-chosen strings on the real service (no dots or slashes).
+RESOURCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+MODEL_VERSION = re.compile(r"[0-9]{1,19}|[a-z][a-z0-9_-]{0,127}")
+
+DEFAULT_LOCATION = "us-central1"
+MULTI_REGION_HOSTS = {
+    "us": "aiplatform.us.rep.googleapis.com",
+    "eu": "aiplatform.eu.rep.googleapis.com",
+}
+
+
+def _check(kind: str, value: object, pattern: re.Pattern[str], example: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidNameError(f"{kind} must be a string such as {example!r}, got {type(value).__name__}")
+    # fullmatch alone would already reject these; the explicit check gives the clearer message.
+    if not value.isascii() or not value.isprintable():
+        raise InvalidNameError(
+            f"{kind} {value!r} contains a non-ASCII or control character; use plain ASCII such as {example!r}"
+        )
+    if pattern.fullmatch(value) is None:
+        raise InvalidNameError(f"{kind} {value!r} is not valid; expected something like {example!r}")
+    return value
+
+
+def validate_project(value: object, source: str = "") -> str:
+    """A project id (`my-project-123`) or project number (`123456789012`)."""
+    if isinstance(value, str) and value.isascii() and PROJECT_NUMBER.fullmatch(value):
+        return value
+    return _check(_from("project", source), value, PROJECT_ID, "my-project-123")
+
+
+def validate_location(value: object, source: str = "") -> str:
+    """A Vertex AI location: a region (`us-central1`), a multi-region (`us`, `eu`) or `global`."""
+    return _check(_from("location", source), value, LOCATION, DEFAULT_LOCATION)
+
+
+def _from(kind: str, source: str) -> str:
+    return f"{kind} (from {source})" if source else kind
+
+
+def validate_numeric_id(value: object, kind: str = "id") -> str:
+    """A numeric resource id such as a tuning job, endpoint or model id (up to 19 digits)."""
+    return _check(kind, value, NUMERIC_ID, "1234567890")
+
+
+def validate_resource_id(value: object, kind: str = "id") -> str:
+    """A user-chosen resource id (experiment, context, run): letters, digits, `_` and `-`."""
+    return _check(kind, value, RESOURCE_ID, "tuning-experiment-1")
+
+
+def _split(kind: str, text: object, collections: tuple[str, ...], example: str) -> list[str]:
+    """Split `projects/p/locations/l/<c1>/<id1>/...`, checking the collection words."""
+    if not isinstance(text, str):
+        raise InvalidNameError(f"{kind} must be a string such as {example!r}, got {type(text).__name__}")
+    if not text.isascii() or not text.isprintable():
+        raise InvalidNameError(
+            f"{kind} {text!r} contains a non-ASCII or control character; expected {example!r}"
+        )
+    parts = text.split("/")
+    expected = ("projects", "locations", *collections)
+    if len(parts) != 2 * len(expected) or tuple(parts[0::2]) != expected:
+        raise InvalidNameError(f"{kind} {text!r} is not valid; expected the form {example!r}")
+    return parts[1::2]
+
+
+@dataclass(frozen=True)
+class LocationName:
+    """`projects/{project}/locations/{location}`: the parent of tuning jobs and endpoints."""
+
+    project: str
+    location: str
+
+    def __post_init__(self) -> None:
+        validate_project(self.project)
+        validate_location(self.location)
+
+    @classmethod
+    def parse(cls, text: object) -> LocationName:
+        project, location = _split("location name", text, (), "projects/my-project/locations/us-central1")
+        return cls(project, location)
+
+    def __str__(self) -> str:
+        return f"projects/{self.project}/locations/{self.location}"
+
+
+@dataclass(frozen=True)
+class TuningJobName:
+    """`projects/{project}/locations/{location}/tuningJobs/{job_id}`."""
+
+    project: str
+    location: str
+    job_id: str
+
+    def __post_init__(self) -> None:
+        LocationName(self.project, self.location)
+        validate_numeric_id(self.job_id, "tuning job id")
+
+    @classmethod
+    def parse(cls, text: object) -> TuningJobName:
+        example = "projects/my-project/locations/us-central1/tuningJobs/123"
+        return cls(*_split("tuning job name", text, ("tuningJobs",), example))
+
+    @property
+    def parent(self) -> LocationName:
+        return LocationName(self.project, self.location)
+
+    def __str__(self) -> str:
+        return f"{self.parent}/tuningJobs/{self.job_id}"
+
+
+@dataclass(frozen=True)
+class EndpointName:
+    """`projects/{project}/locations/{location}/endpoints/{endpoint_id}`."""
+
+    project: str
+    location: str
+    endpoint_id: str
+
+    def __post_init__(self) -> None:
+        LocationName(self.project, self.location)
+        validate_numeric_id(self.endpoint_id, "endpoint id")
+
+    @classmethod
+    def parse(cls, text: object) -> EndpointName:
+        example = "projects/my-project/locations/us-central1/endpoints/123"
+        return cls(*_split("endpoint name", text, ("endpoints",), example))
+
+    @property
+    def parent(self) -> LocationName:
+        return LocationName(self.project, self.location)
+
+    def __str__(self) -> str:
+        return f"{self.parent}/endpoints/{self.endpoint_id}"
+
+
+@dataclass(frozen=True)
+class ModelName:
+    """`projects/{project}/locations/{location}/models/{model_id}[@{version}]`."""
+
+    project: str
+    location: str
+    model_id: str
+    version: str | None = None
+
+    def __post_init__(self) -> None:
+        LocationName(self.project, self.location)
+        validate_numeric_id(self.model_id, "model id")
+        if self.version is not None:
+            _check("model version", self.version, MODEL_VERSION, "1")
+
+    @classmethod
+    def parse(cls, text: object) -> ModelName:
+        example = "projects/my-project/locations/us-central1/models/123@1"
+        project, location, model = _split("model name", text, ("models",), example)
+        model_id, at, version = model.partition("@")
+        return cls(project, location, model_id, version if at else None)
+
+    @property
+    def parent(self) -> LocationName:
+        return LocationName(self.project, self.location)
+
+    def __str__(self) -> str:
+        suffix = f"@{self.version}" if self.version is not None else ""
+        return f"{self.parent}/models/{self.model_id}{suffix}"
+
+
+@dataclass(frozen=True)
+class ContextName:
+    """A Vertex AI Experiment as a metadata context: `.../metadataStores/{store}/contexts/{context_id}`."""
+
+    project: str
+    location: str
+    store: str
+    context_id: str
+
+    def __post_init__(self) -> None:
+        LocationName(self.project, self.location)
+        validate_resource_id(self.store, "metadata store id")
+        validate_resource_id(self.context_id, "experiment id")
+
+    @classmethod
+    def parse(cls, text: object) -> ContextName:
+        example = "projects/my-project/locations/us-central1/metadataStores/default/contexts/my-experiment"
+        return cls(*_split("experiment name", text, ("metadataStores", "contexts"), example))
+
+    def __str__(self) -> str:
+        parent = LocationName(self.project, self.location)
+        return f"{parent}/metadataStores/{self.store}/contexts/{self.context_id}"
+
+
+@dataclass(frozen=True)
+class TensorboardName:
+    """`projects/{project}/locations/{location}/tensorboards/{tensorboard_id}`."""
+
+    project: str
+    location: str
+    tensorboard_id: str
+
+    def __post_init__(self) -> None:
+        LocationName(self.project, self.location)
+        validate_numeric_id(self.tensorboard_id, "tensorboard id")
+
+    @classmethod
+    def parse(cls, text: object) -> TensorboardName:
+        example = "projects/my-project/locations/us-central1/tensorboards/123"
+        return cls(*_split("tensorboard name", text, ("tensorboards",), example))
+
+    def __str__(self) -> str:
+        return f"{LocationName(self.project, self.location)}/tensorboards/{self.tensorboard_id}"
+
+
+@dataclass(frozen=True)
+class TensorboardRunName:
+    """`.../tensorboards/{tensorboard_id}/experiments/{experiment_id}/runs/{run_id}`."""
+
+    tensorboard: TensorboardName
+    experiment_id: str
+    run_id: str
+
+    def __post_init__(self) -> None:
+        validate_resource_id(self.experiment_id, "tensorboard experiment id")
+        validate_resource_id(self.run_id, "tensorboard run id")
+
+    @classmethod
+    def parse(cls, text: object) -> TensorboardRunName:
+        example = "projects/my-project/locations/us-central1/tensorboards/1/experiments/e/runs/r"
+        project, location, tensorboard_id, experiment_id, run_id = _split(
+            "tensorboard run name", text, ("tensorboards", "experiments", "runs"), example
+        )
+        return cls(TensorboardName(project, location, tensorboard_id), experiment_id, run_id)
+
+    def __str__(self) -> str:
+        return f"{self.tensorboard}/experiments/{self.experiment_id}/runs/{self.run_id}"
+
+
+@dataclass(frozen=True)
+class TimeSeriesName:
+    """`.../runs/{run_id}/timeSeries/{time_series_id}`."""
+
+    run: TensorboardRunName
+    time_series_id: str
+
+    def __post_init__(self) -> None:
+        validate_resource_id(self.time_series_id, "time series id")
+
+    @classmethod
+    def parse(cls, text: object) -> TimeSeriesName:
+        example = "projects/my-project/locations/us-central1/tensorboards/1/experiments/e/runs/r/timeSeries/1"
+        project, location, tensorboard_id, experiment_id, run_id, series_id = _split(
+            "time series name", text, ("tensorboards", "experiments", "runs", "timeSeries"), example
+        )
+        run = TensorboardRunName(TensorboardName(project, location, tensorboard_id), experiment_id, run_id)
+        return cls(run, series_id)
+
+    def __str__(self) -> str:
+        return f"{self.run}/timeSeries/{self.time_series_id}"
+
+
+def api_host(location: str) -> str:
+    """The Vertex AI host serving `location`: regional, global, or a multi-region `rep` host."""
+    validate_location(location)
+    if location == "global":
+        return "aiplatform.googleapis.com"
+    return MULTI_REGION_HOSTS.get(location, f"{location}-aiplatform.googleapis.com")
+
+
+def console_url(job_name: str | TuningJobName) -> str:
+    """The Cloud console page of a tuning job, where its progress and metrics show."""
+    name = job_name if isinstance(job_name, TuningJobName) else TuningJobName.parse(job_name)
+    return (
+        "https://console.cloud.google.com/vertex-ai/generative/language/locations/"
+        f"{name.location}/tuning/tuningJob/{name.job_id}?project={name.project}"
+    )

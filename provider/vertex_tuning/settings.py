@@ -1,0 +1,176 @@
+"""Where the project, location and endpoint come from, resolved in one place (decision 7).
+
+Each setting is taken from the first source that has it:
+1. the resource's own input (`project=`, `location=`),
+2. the stack config: `vertex-tuning:*`, then `gcp:project` / `gcp:region` (pulumi-gcp users have them),
+3. the environment: `GOOGLE_CLOUD_PROJECT`, `GCLOUD_PROJECT`, `CLOUDSDK_CORE_PROJECT`;
+   `GOOGLE_CLOUD_LOCATION`, `GOOGLE_CLOUD_REGION`, `CLOUDSDK_COMPUTE_REGION`; `VERTEX_AI_EMULATOR_HOST`,
+4. for the project only, the project of Application Default Credentials, looked up last and only if
+   needed (never with an emulator: it needs no Google credentials at all).
+The location defaults to `us-central1`, the region every tunable Gemini model is offered in.
+`Settings` holds nothing secret, so it may be pickled with the provider.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .errors import ConfigurationError
+from .names import DEFAULT_LOCATION, validate_location, validate_project
+
+API_VERSIONS = ("v1", "v1beta1")
+DEFAULT_REQUEST_TIMEOUT = 60.0
+
+PROJECT_CONFIG = ("vertex-tuning:project", "gcp:project")
+LOCATION_CONFIG = ("vertex-tuning:location", "gcp:region")
+EMULATOR_CONFIG = "vertex-tuning:emulatorHost"
+IMPERSONATE_CONFIG = "vertex-tuning:impersonateServiceAccount"
+API_VERSION_CONFIG = "vertex-tuning:apiVersion"
+TIMEOUT_CONFIG = "vertex-tuning:requestTimeout"
+
+PROJECT_ENV = ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT")
+LOCATION_ENV = ("GOOGLE_CLOUD_LOCATION", "GOOGLE_CLOUD_REGION", "CLOUDSDK_COMPUTE_REGION")
+EMULATOR_ENV = "VERTEX_AI_EMULATOR_HOST"
+
+_HOST_PORT = re.compile(
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):(?P<port>[0-9]{1,5})"
+)
+_SERVICE_ACCOUNT = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}@[a-z0-9][a-z0-9.-]{0,250}\.[a-z]{2,}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved, validated settings for talking to Vertex AI or the emulator. Nothing secret."""
+
+    project: str
+    location: str = DEFAULT_LOCATION
+    api_version: str = "v1"
+    emulator_host: str | None = None
+    impersonate_service_account: str | None = None
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+
+    def __post_init__(self) -> None:
+        validate_project(self.project)
+        validate_location(self.location)
+        if self.api_version not in API_VERSIONS:
+            raise ConfigurationError(
+                f"API version {self.api_version!r} is not supported; set {API_VERSION_CONFIG} to one of "
+                f"{', '.join(API_VERSIONS)}"
+            )
+        if self.emulator_host is not None:
+            validate_emulator_host(self.emulator_host)
+        if self.impersonate_service_account is not None and not _SERVICE_ACCOUNT.fullmatch(
+            self.impersonate_service_account
+        ):
+            raise ConfigurationError(
+                f"{IMPERSONATE_CONFIG} must be a service account email such as "
+                f"'tuner@my-project.iam.gserviceaccount.com', got {self.impersonate_service_account!r}"
+            )
+        if not 0 < self.request_timeout <= 3600:
+            raise ConfigurationError(
+                f"{TIMEOUT_CONFIG} must be a number of seconds between 0 and 3600, got {self.request_timeout}"
+            )
+
+    @property
+    def uses_emulator(self) -> bool:
+        return self.emulator_host is not None
+
+
+def validate_emulator_host(value: str) -> str:
+    """`host:port` (Google's `*_EMULATOR_HOST` convention): any host, plain HTTP, no credentials."""
+    match = _HOST_PORT.fullmatch(value) if value.isascii() else None
+    if match is None or not 0 < int(match["port"]) < 65536:
+        raise ConfigurationError(
+            "the emulator host must be host:port such as '127.0.0.1:8765' (no scheme, no path), "
+            f"got {value!r}; fix {EMULATOR_ENV} or {EMULATOR_CONFIG}"
+        )
+    return value
+
+
+def adc_project() -> str | None:
+    """The project Application Default Credentials name, if any (may reach the metadata server)."""
+    import google.auth
+    import google.auth.exceptions
+
+    try:
+        _, project = google.auth.default()
+    except google.auth.exceptions.DefaultCredentialsError:
+        return None
+    return str(project) if project else None
+
+
+def resolve_settings(
+    *,
+    project: str | None = None,
+    location: str | None = None,
+    config: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    default_project: Callable[[], str | None] = adc_project,
+) -> Settings:
+    """Resolve settings from the resource input, stack config, environment and ADC, in that order."""
+    sources = _Sources(config or {}, os.environ if environ is None else environ)
+    emulator_host = sources.first(config=(EMULATOR_CONFIG,), env=(EMULATOR_ENV,))
+    resolved_project = sources.first(
+        ("resource input `project`", project), config=PROJECT_CONFIG, env=PROJECT_ENV
+    )
+    if resolved_project is None and emulator_host is None:
+        found = default_project()
+        resolved_project = _Found(found, "Application Default Credentials") if found else None
+    if resolved_project is None:
+        raise ConfigurationError(
+            "no Google Cloud project is set; give the resource a `project`, or run "
+            "`pulumi config set vertex-tuning:project <id>` (or gcp:project), or set GOOGLE_CLOUD_PROJECT"
+        )
+    resolved_location = sources.first(
+        ("resource input `location`", location), config=LOCATION_CONFIG, env=LOCATION_ENV
+    ) or _Found(DEFAULT_LOCATION, "the default")
+    validate_project(resolved_project.value, resolved_project.source)
+    validate_location(resolved_location.value, resolved_location.source)
+    api_version = sources.first(config=(API_VERSION_CONFIG,))
+    impersonate = sources.first(config=(IMPERSONATE_CONFIG,))
+    timeout = sources.first(config=(TIMEOUT_CONFIG,))
+    return Settings(
+        project=resolved_project.value,
+        location=resolved_location.value,
+        api_version=api_version.value if api_version else "v1",
+        emulator_host=emulator_host.value if emulator_host else None,
+        impersonate_service_account=impersonate.value if impersonate else None,
+        request_timeout=_seconds(timeout.value) if timeout else DEFAULT_REQUEST_TIMEOUT,
+    )
+
+
+@dataclass(frozen=True)
+class _Found:
+    value: str
+    source: str
+
+
+@dataclass(frozen=True)
+class _Sources:
+    config: Mapping[str, str]
+    environ: Mapping[str, str]
+
+    def first(
+        self, *given: tuple[str, str | None], config: tuple[str, ...] = (), env: tuple[str, ...] = ()
+    ) -> _Found | None:
+        """The first non-blank value, with where it came from (for error messages)."""
+        candidates = [
+            *given,
+            *((f"stack config {key}", self.config.get(key)) for key in config),
+            *((f"environment variable {key}", self.environ.get(key)) for key in env),
+        ]
+        for source, value in candidates:
+            # Blank means unset; anything else is kept verbatim so that validation sees it as given.
+            if value is not None and str(value).strip():
+                return _Found(str(value), source)
+        return None
+
+
+def _seconds(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigurationError(f"{TIMEOUT_CONFIG} must be a number of seconds, got {value!r}") from None
