@@ -18,12 +18,12 @@ import httpx
 from .errors import ConfigurationError
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
-TOKEN_HOST_SUFFIX = ".googleapis.com"
+GOOGLE_API_DOMAIN = ".googleapis.com"
 
 
 def token_allowed(url: httpx.URL) -> bool:
     """The single place that decides whether a request may carry a Google bearer token."""
-    return url.scheme == "https" and url.host.endswith(TOKEN_HOST_SUFFIX)
+    return url.scheme == "https" and url.host.endswith(GOOGLE_API_DOMAIN)
 
 
 class GoogleAuth(httpx.Auth):
@@ -77,7 +77,7 @@ class GoogleAuth(httpx.Auth):
             ) from None
         if self._impersonate is None:
             return credentials
-        return impersonated_credentials.Credentials(
+        return impersonated_credentials.Credentials(  # type: ignore[no-untyped-call]
             source_credentials=credentials,
             target_principal=self._impersonate,
             target_scopes=[CLOUD_PLATFORM_SCOPE],
