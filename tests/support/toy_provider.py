@@ -51,7 +51,7 @@ def _break_grpc_layout() -> None:
     """Simulate a future grpc whose server internals moved: the class we look for is gone."""
     import grpc._server
 
-    grpc._server._ServerState = type("RenamedServerState", (), {})  # type: ignore[attr-defined]
+    del grpc._server._ServerState  # the running server keeps its state object; only the name goes
 
 
 class ToyProvider(ResourceProvider):
@@ -63,6 +63,8 @@ class ToyProvider(ResourceProvider):
         self.break_layout = break_layout
 
     def configure(self, req: ConfigureRequest) -> None:
+        # A slow configure lets a test queue calls behind it, as a real first call's setup can.
+        time.sleep(float(req.config.get("toy:configureDelay") or 0))
         if self.break_layout:
             _break_grpc_layout()
         if self.widen:
