@@ -1,7 +1,7 @@
 """Vertex AI Gemini supervised tuning jobs as a Pulumi resource, and a local emulator of the API.
 
-`TuningJob` is the resource. `list_tuning_jobs`, `get_tuning_job`, `cancel_tuning_job` and
-`generate_content` are plain functions for programs and scripts. Names are imported lazily so that
+`TuningJob` is the resource. `list_tuning_jobs`, `get_tuning_job`, `cancel_tuning_job`,
+`generate_content` and `read_metrics` are plain functions for programs and scripts. Names are imported lazily so that
 the emulator and the CLI start without loading the Pulumi SDK.
 """
 
@@ -19,6 +19,7 @@ _EXPORTS = {
     "get_tuning_job": "vertex_tuning.client",
     "cancel_tuning_job": "vertex_tuning.client",
     "generate_content": "vertex_tuning.client",
+    "read_metrics": "vertex_tuning.client",
 }
 
 __all__ = [*_EXPORTS, "__version__"]
