@@ -1,8 +1,8 @@
 """Vertex AI Gemini supervised tuning jobs as a Pulumi resource, and a local emulator of the API.
 
 `TuningJob` is the resource. `list_tuning_jobs`, `get_tuning_job`, `cancel_tuning_job`,
-`generate_content` and `read_metrics` are plain functions for programs and scripts. Names are imported lazily so that
-the emulator and the CLI start without loading the Pulumi SDK.
+`generate_content` and `read_metrics` are plain functions for programs and scripts. Names are
+imported lazily so that the emulator and the CLI start without loading the Pulumi SDK.
 """
 
 from __future__ import annotations
