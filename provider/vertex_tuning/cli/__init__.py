@@ -15,7 +15,11 @@ app = typer.Typer(
 )
 
 
-def main() -> None:
-    from . import emulator  # noqa: F401  (registers its commands on `app`)
+def register_commands() -> None:
+    """Import the command modules; each registers its commands on `app`."""
+    from . import common, dataset, emulator, jobs, metrics, prompt  # noqa: F401
 
+
+def main() -> None:
+    register_commands()
     app()

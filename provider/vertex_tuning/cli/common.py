@@ -1,0 +1,96 @@
+"""What every operator command shares: global options, settings, the client, errors and exit codes.
+
+Exit codes scripts can rely on:
+  0  success (and, for `jobs watch`, the job SUCCEEDED)
+  1  the service or the job failed: an API error, no answer, a job that ended FAILED/CANCELLED/EXPIRED
+  2  usage or bad input: unknown option, invalid name, missing settings, a dataset with problems
+  130 interrupted (Ctrl-C)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ..errors import ConfigurationError, VertexTuningError
+from ..settings import Settings, resolve_settings
+from . import app
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILED = 1
+    BAD_INPUT = 2
+    INTERRUPTED = 130
+
+
+# Console writes to whatever sys.stdout/sys.stderr are at print time (so test runners capture it).
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    project: str | None = None
+    location: str | None = None
+
+
+@app.callback()
+def global_options(
+    ctx: typer.Context,
+    project: Annotated[
+        str | None,
+        typer.Option(
+            "--project", "-p", help="Google Cloud project (default: GOOGLE_CLOUD_PROJECT, then ADC)."
+        ),
+    ] = None,
+    location: Annotated[
+        str | None,
+        typer.Option(
+            "--location", "-l", help="Vertex AI region (default: GOOGLE_CLOUD_LOCATION, then us-central1)."
+        ),
+    ] = None,
+) -> None:
+    """Vertex AI Gemini tuning jobs: operate them, prompt tuned models, run the local emulator.
+
+    Set VERTEX_AI_EMULATOR_HOST=host:port to talk to the local emulator instead of Vertex AI.
+    Exit codes: 0 ok, 1 the service or the job failed, 2 usage or bad input, 130 interrupted.
+    """
+    ctx.obj = GlobalOptions(project=project, location=location)
+
+
+def fail(message: str, code: ExitCode) -> typer.Exit:
+    """Print one clear line on stderr and return the exit to raise."""
+    errors.print(f"[bold red]error:[/] {message}", markup=True)
+    return typer.Exit(int(code))
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Expected failures become one line on stderr and a documented exit code, never a traceback."""
+    try:
+        yield
+    except ConfigurationError as error:
+        raise fail(str(error), ExitCode.BAD_INPUT) from None
+    except VertexTuningError as error:
+        raise fail(str(error), ExitCode.FAILED) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted", ExitCode.INTERRUPTED) from None
+
+
+def options(ctx: typer.Context) -> GlobalOptions:
+    found = ctx.find_object(GlobalOptions)
+    return found if found is not None else GlobalOptions()
+
+
+def resolved_settings(ctx: typer.Context) -> Settings:
+    """Settings from --project/--location, then the environment (decision 7; no stack config here)."""
+    chosen = options(ctx)
+    return resolve_settings(project=chosen.project, location=chosen.location, environ=os.environ)

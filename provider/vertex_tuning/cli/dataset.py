@@ -1,0 +1,98 @@
+"""`vertex-tuning dataset validate`: what Vertex would reject in a JSONL file, before money is spent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from .. import catalogue
+from ..datasets import DatasetReport, Purpose, validate_dataset_file
+from . import app
+from .common import ExitCode, console, fail
+
+dataset_app = typer.Typer(help="Check tuning datasets locally.", no_args_is_help=True)
+app.add_typer(dataset_app, name="dataset")
+
+
+@dataset_app.command("validate")
+def validate(
+    file: Annotated[Path, typer.Argument(help="A local JSONL dataset, one example per line.")],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="The base model to tune, e.g. gemini-2.5-flash.")
+    ],
+    validation: Annotated[
+        bool, typer.Option("--validation", help="Check it as a validation dataset (at most 5000 examples).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Check format, roles, parts and limits for MODEL; print every problem with its line number.
+
+    Exits 0 when the file is valid, 2 when it has problems (or the model is unknown).
+    """
+    base_model = catalogue.find_base_model(model)
+    if base_model is None:
+        raise fail(
+            f"unknown base model {model!r}; use one of {catalogue.known_model_ids()}", ExitCode.BAD_INPUT
+        )
+    purpose: Purpose = "validation" if validation else "training"
+    report = validate_dataset_file(file, base_model, purpose)
+    if as_json:
+        console.print_json(json.dumps(report_json(file, report)))
+    else:
+        print_report(file, report, base_model)
+    if not report.ok:
+        raise typer.Exit(int(ExitCode.BAD_INPUT))
+
+
+def report_json(file: Path, report: DatasetReport) -> dict[str, Any]:
+    return {
+        "file": str(file),
+        "model": report.model,
+        "purpose": report.purpose,
+        "ok": report.ok,
+        "examples": len(report.examples),
+        "estimatedTokens": report.total_tokens,
+        "characters": report.total_characters,
+        "truncatedLines": report.truncated_lines,
+        "problems": [{"line": problem.line, "message": problem.message} for problem in report.problems],
+    }
+
+
+def print_report(file: Path, report: DatasetReport, model: catalogue.BaseModel) -> None:
+    # `file:line: message`, the form editors and CI annotations understand.
+    for problem in report.problems:
+        where = f"{file}:{problem.line}" if problem.line is not None else str(file)
+        console.print(f"{where}: {problem.message}", markup=False)
+    for line in report.truncated_lines:
+        console.print(
+            f"{file}:{line}: warning: longer than {model.max_tokens_per_example} tokens; "
+            "Vertex truncates this example",
+            markup=False,
+        )
+    console.print(summary_table(report, model))
+    low, high = catalogue.RECOMMENDED_TRAINING_EXAMPLES
+    if report.ok and report.purpose == "training" and len(report.examples) < low:
+        console.print(
+            f"note: {len(report.examples)} examples; {low}-{high} are recommended for good results",
+            markup=False,
+        )
+    verdict = "[green]valid[/]" if report.ok else f"[red]{len(report.problems)} problem(s)[/]"
+    console.print(f"{file}: {verdict} for {model.id}")
+
+
+def summary_table(report: DatasetReport, model: catalogue.BaseModel) -> Table:
+    table = Table(title=f"{report.purpose.capitalize()} dataset for {model.id}", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("examples", str(len(report.examples)))
+    table.add_row("estimated tokens", str(report.total_tokens))
+    largest = max((example.tokens for example in report.examples), default=0)
+    table.add_row("largest example (tokens)", f"{largest} of {model.max_tokens_per_example}")
+    table.add_row("characters", str(report.total_characters))
+    table.add_row("over the token limit", str(len(report.truncated_lines)))
+    table.add_row("problems", str(len(report.problems)))
+    return table
