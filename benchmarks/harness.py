@@ -1,0 +1,110 @@
+"""Shared plumbing for the benchmarks: results as JSON plus a Markdown table, RSS, the host driver.
+
+Each benchmark is a script (`python benchmarks/<name>.py`) that prints a Markdown table (ready
+for docs/performance.md) followed by one JSON document, and writes that JSON to `--json PATH`
+when asked. The provider-host driver of the test suite is reused, so a benchmark drives the real
+`python -m pulumi.dynamic` host exactly as the tests do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))  # `support.provider_host`, as in the test suite
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    arguments = argparse.ArgumentParser(description=description)
+    arguments.add_argument("--json", type=Path, help="also write the JSON results to this file")
+    return arguments
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(cell) for cell in row] for row in rows]
+    widths = [max(len(str(h)), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        return (
+            "| " + " | ".join(value.ljust(width) for value, width in zip(values, widths, strict=True)) + " |"
+        )
+
+    return "\n".join([line(headers), line(["-" * width for width in widths]), *map(line, cells)])
+
+
+def environment() -> dict[str, Any]:
+    import grpc
+    import pulumi
+
+    return {
+        "python": platform.python_version(),
+        "pulumi": pulumi.__version__ if hasattr(pulumi, "__version__") else _version("pulumi"),
+        "grpcio": grpc.__version__,
+        "platform": platform.platform(terse=True),
+        "cpus": _cpu_count(),
+    }
+
+
+def _version(distribution: str) -> str:
+    from importlib.metadata import version
+
+    return version(distribution)
+
+
+def _cpu_count() -> int | None:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def report(
+    name: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    results: dict[str, Any],
+    json_path: Path | None,
+    notes: Sequence[str] = (),
+) -> None:
+    """Print the table (and notes) then the JSON document; optionally save the JSON."""
+    document = {"benchmark": name, "environment": environment(), **results}
+    print(f"## {name}\n")
+    print(markdown_table(headers, rows))
+    for note in notes:
+        print(f"\n{note}")
+    print()
+    print(json.dumps(document, indent=2, sort_keys=True))
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+
+
+def rss_kib(pid: int) -> dict[str, int]:
+    """Current (VmRSS) and peak (VmHWM) resident memory of a process, in KiB (Linux /proc)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0])
+    return {"rss_kib": fields["VmRSS"], "peak_rss_kib": fields["VmHWM"]}
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def median_seconds(action: Callable[[], object], repeat: int) -> float:
+    return statistics.median(timed(action) for _ in range(repeat))
+
+
+def ratio(value: float, base: float) -> float:
+    return round(value / base, 2) if base else float("nan")
