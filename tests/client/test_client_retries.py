@@ -11,8 +11,8 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
+from client_fakes import JOB_NAME, LOCATION, PROJECT, ClientFactory, FakeClock, Recorder, api_error, job_json
 
-from conftest import JOB_NAME, LOCATION, PROJECT, ClientFactory, FakeClock, Recorder, api_error, job_json
 from vertex_tuning.client import RetryPolicy
 from vertex_tuning.errors import (
     AmbiguousCreateError,
