@@ -1,0 +1,98 @@
+"""The two Cloud Storage JSON API calls GitOps staging makes: object metadata and a media upload.
+
+`GET /storage/v1/b/{bucket}/o/{object}` answers the object's metadata (404 when absent) and
+`POST /upload/storage/v1/b/{bucket}/o?uploadType=media&name=…` stores the request body. Objects
+are files under the emulator's data directory, through the same `DataDir` mapping the jobs read
+datasets from, so nothing can be read or written outside it. Routes are listed as specs that
+`app.py` turns into its routes; this module needs nothing from the app itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+from starlette.responses import Response
+
+from .rpc import invalid, not_found
+from .storage import DataDir, StorageError
+
+_BUCKET = r"(?P<bucket>[a-z0-9][a-z0-9._-]{1,220}[a-z0-9])"
+
+
+class _Call(Protocol):
+    params: dict[str, str]
+    body: bytes
+
+    @property
+    def query(self) -> Any: ...
+
+
+class _Emulator(Protocol):
+    @property
+    def jobs(self) -> Any: ...
+
+
+def _object_uri(data: DataDir, bucket: str, name: str) -> Path:
+    try:
+        return data.resolve(f"gs://{bucket}/{name}")
+    except StorageError as error:
+        raise invalid(f"Invalid object name: {error}") from None
+
+
+def _metadata(bucket: str, name: str, path: Path) -> dict[str, Any]:
+    content = path.read_bytes()
+    stat = path.stat()
+    modified = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    generation = str(stat.st_mtime_ns // 1000)
+    return {
+        "kind": "storage#object",
+        "id": f"{bucket}/{name}/{generation}",
+        "name": name,
+        "bucket": bucket,
+        "generation": generation,
+        "size": str(stat.st_size),
+        "md5Hash": base64.b64encode(hashlib.md5(content, usedforsecurity=False).digest()).decode(),
+        "contentType": "application/octet-stream",
+        "timeCreated": modified,
+        "updated": modified,
+    }
+
+
+def _json(body: dict[str, Any]) -> Response:
+    return Response(json.dumps(body), media_type="application/json; charset=UTF-8")
+
+
+async def get_object(emulator: _Emulator, call: _Call) -> Response:
+    bucket, name = call.params["bucket"], call.params["object"]
+    path = _object_uri(emulator.jobs.data, bucket, name)
+    if not path.is_file():
+        raise not_found(f"No such object: {bucket}/{name}")
+    return _json(_metadata(bucket, name, path))
+
+
+async def upload_object(emulator: _Emulator, call: _Call) -> Response:
+    if call.query.get("uploadType", "media") != "media":
+        raise invalid("Only uploadType=media is supported by the emulator.")
+    bucket, name = call.params["bucket"], call.query.get("name", "")
+    if not name:
+        raise invalid("Required parameter: name")
+    path = _object_uri(emulator.jobs.data, bucket, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written aside and renamed, so a reader never sees half an object (as on Cloud Storage).
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(call.body)
+    partial.replace(path)
+    return _json(_metadata(bucket, name, path))
+
+
+# (method, path pattern, route name, handler, allowed query parameters...) for app.py's table.
+ROUTE_SPECS: list[tuple[Any, ...]] = [
+    ("GET", rf"/storage/v1/b/{_BUCKET}/o/(?P<object>.+)", "storage.objects.get", get_object),
+    ("POST", rf"/upload/storage/v1/b/{_BUCKET}/o", "storage.objects.insert", upload_object, "name"),
+]
