@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from . import names, wire
+from .client import MetricPoint
 from .errors import (
     AmbiguousCreateError,
     DeadlineExceededError,
@@ -70,6 +71,8 @@ class JobClient(Protocol):
     ) -> Iterator[wire.TuningJob]: ...
 
     def cancel_tuning_job(self, name: str) -> None: ...
+
+    def read_metrics(self, job: wire.TuningJob) -> dict[str, list[MetricPoint]]: ...
 
 
 class TuningJobFailedError(VertexTuningError):

@@ -1,0 +1,345 @@
+"""The dynamic provider behind `TuningJob`: check, diff, create, read, update, delete, configure.
+
+The provider object is pickled into every resource's state, so it holds nothing but its class:
+clients (connection pools, credentials) are built lazily in the host process and cached per
+settings at module level; the stack config read in `configure()` lives on the instance only in
+the host and is never pickled. One instance serves many worker threads at once: methods share
+only the lock-guarded module caches below.
+
+Each method is short and linear; the work is in `spec` (inputs), `lifecycle` (the job) and
+`client` (HTTP).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from . import concurrency, names, settings, spec, wire
+from .client import MetricPoint, VertexClient
+from .errors import ConfigurationError, NotFoundError, VertexTuningError
+from .lifecycle import Lifecycle, stderr_line
+
+OUTPUTS = (
+    "job_name",
+    "state",
+    "tuned_model_name",
+    "tuned_model_endpoint_name",
+    "checkpoints",
+    "experiment",
+    "hyper_parameters",
+    "tuning_data_stats",
+    "training_metrics",
+    "validation_metrics",
+    "create_time",
+    "start_time",
+    "end_time",
+    "console_url",
+)
+"""Computed by create and read; the resource class declares each one so it is an attribute."""
+
+FAILED_STATES = frozenset({wire.JobState.FAILED, wire.JobState.CANCELLED, wire.JobState.EXPIRED})
+
+_CONFIG_KEYS = (
+    *settings.PROJECT_CONFIG,
+    *settings.LOCATION_CONFIG,
+    settings.EMULATOR_CONFIG,
+    settings.IMPERSONATE_CONFIG,
+    settings.API_VERSION_CONFIG,
+    settings.TIMEOUT_CONFIG,
+    concurrency.CONFIG_KEY,
+)
+# Check must not reach the network, so it never asks Application Default Credentials for a
+# project; with only a location to learn, a stand-in project satisfies settings' validation.
+_NO_PROJECT = "unresolved-project"
+
+_clients: dict[settings.Settings, VertexClient] = {}
+_clients_lock = threading.Lock()
+
+# Jobs owned by existing resources of this deployment. The engine calls Diff (or Read, Update,
+# Delete) with an existing resource's id before anything replaces it, so a create in this host
+# process skips these: `pulumi up --replace` with unchanged inputs makes a NEW job instead of
+# adopting the one the old resource owns. A create after an interrupted run has no old resource,
+# nothing claims its job, and it is adopted as decision 2 wants.
+_claimed: set[str] = set()
+_claimed_lock = threading.Lock()
+
+
+def _claim(job_name: str) -> None:
+    if job_name:
+        with _claimed_lock:
+            _claimed.add(job_name)
+
+
+def _claimed_jobs() -> frozenset[str]:
+    with _claimed_lock:
+        return frozenset(_claimed)
+
+
+def _client(resolved: settings.Settings) -> VertexClient:
+    """One client per distinct settings for the life of the host process, shared by all threads."""
+    with _clients_lock:
+        client = _clients.get(resolved)
+        if client is None:
+            client = _clients[resolved] = VertexClient(resolved)
+        return client
+
+
+class TuningJobProvider(ResourceProvider):
+    """Vertex AI supervised tuning jobs. Pickled by reference: its state is empty."""
+
+    _config: dict[str, str]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._config = {}
+
+    # Stack config is read in the host and must never travel inside the pickled provider.
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
+        self._config = {}
+
+    def configure(self, req: ConfigureRequest) -> None:
+        values = {key: req.config.get(key) for key in _CONFIG_KEYS}
+        self._config = {key: str(value) for key, value in values.items() if value is not None}
+        try:
+            workers = concurrency.max_concurrent_operations(self._config.get(concurrency.CONFIG_KEY))
+        except ValueError as error:
+            stderr_line(f"{error}; using {concurrency.DEFAULT_MAX_CONCURRENT_OPERATIONS}")
+            workers = concurrency.DEFAULT_MAX_CONCURRENT_OPERATIONS
+        concurrency.widen_host_worker_pool(workers)
+
+    # --- engine calls ---------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate without network; every problem at once; unknown values pass through."""
+        props, config_problems = self._with_place(_inputs_only(news))
+        found = config_problems + spec.problems(props)
+        return CheckResult(
+            spec.canonical_inputs(props), [CheckFailure(name, reason) for name, reason in found]
+        )
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Canonical inputs only: never `__provider`, the identity inputs or how long to wait."""
+        _claim(id_)
+        if news.get("project") is None and olds.get("project") is not None:
+            news = {**news, "project": self._resolve_project(olds["project"])}
+        replaces, updates = spec.changed_inputs(olds, _inputs_only(news))
+        if _state(olds) in FAILED_STATES:
+            # Refreshed after an out-of-band cancel (or expiry): the job will never give a model.
+            replaces = [*replaces, "state"]
+        if replaces:
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
+        return DiffResult(changes=bool(updates), replaces=[])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Submit or adopt this resource's job and wait until it SUCCEEDED (decisions 1-3)."""
+        job_spec = self._parse(props)
+        assert job_spec.project is not None
+        lifecycle = self._lifecycle(job_spec.project, job_spec.location, job_spec.api_version)
+        job = lifecycle.submit_or_adopt(
+            spec.to_wire(job_spec), job_spec.project, job_spec.location, claimed=_claimed_jobs()
+        )
+        _claim(str(job.name))
+        final = lifecycle.wait(job, job_spec.wait_timeout_minutes * 60)
+        return CreateResult(str(final.name), self._outputs(final, job_spec.inputs(), lifecycle))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """GET the job (decision 6): outputs and inputs refreshed; a job that is gone leaves the state."""
+        _claim(id_)
+        lifecycle = self._lifecycle_for(id_, props)
+        try:
+            job = lifecycle.client.get_tuning_job(id_)
+        except NotFoundError:
+            return ReadResult("", {})
+        given = _inputs_only(props)
+        echoed = {key: value for key, value in _inputs_from_job(job).items() if given.get(key) is None}
+        inputs = {**spec.canonical_inputs(given), **echoed}
+        return ReadResult(id_, self._outputs(job, inputs, lifecycle), inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Only how the provider waits or talks can change in place; the job itself is untouched."""
+        _claim(id_)
+        outs = {
+            key: value
+            for key, value in olds.items()
+            if not key.startswith("__") and key not in spec.UPDATABLE_INPUTS
+        }
+        for name in spec.UPDATABLE_INPUTS:
+            value = spec.canonical_value(name, news.get(name))
+            if value is not None:
+                outs[name] = value
+        return UpdateResult(outs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Cancel a running job and wait until it stops; leave a finished one; a missing one is fine."""
+        _claim(id_)
+        self._lifecycle_for(id_, props).cancel_and_wait(id_)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _settings(
+        self, project: str | None, location: str | None, *, allow_adc: bool = False
+    ) -> settings.Settings:
+        return settings.resolve_settings(
+            project=project,
+            location=location,
+            config=self._config,
+            environ=os.environ,
+            default_project=settings.adc_project if allow_adc else lambda: None,
+        )
+
+    def _with_place(self, props: dict[str, Any]) -> tuple[dict[str, Any], list[spec.Problem]]:
+        """Props with project and location filled from config or environment (decision 7), no network.
+
+        A project only Application Default Credentials know stays absent until create; the
+        stand-ins only keep settings' validation of the other value quiet."""
+        filled, found = dict(props), []
+        if props.get("project") is None:
+            try:
+                resolved = settings.resolve_settings(
+                    location=names.DEFAULT_LOCATION,
+                    config=self._config,
+                    environ=os.environ,
+                    default_project=lambda: _NO_PROJECT,
+                )
+                if resolved.project != _NO_PROJECT:
+                    filled["project"] = resolved.project
+            except ConfigurationError as error:
+                found.append(("project", str(error)))
+        if props.get("location") is None:
+            try:
+                filled["location"] = self._settings(_NO_PROJECT, None).location
+            except ConfigurationError as error:
+                found.append(("location", str(error)))
+        return filled, found
+
+    def _resolve_project(self, fallback: str) -> str:
+        """The project a create would use when the inputs name none (may ask ADC)."""
+        try:
+            return self._settings(None, None, allow_adc=True).project
+        except ConfigurationError:
+            return fallback
+
+    def _parse(self, props: dict[str, Any]) -> spec.TuningJobSpec:
+        inputs, _ = self._with_place(_inputs_only(props))
+        if inputs.get("project") is None:
+            inputs["project"] = self._settings(None, inputs.get("location"), allow_adc=True).project
+        return spec.parse(inputs)
+
+    def _lifecycle(self, project: str, location: str, api_version: str | None) -> Lifecycle:
+        resolved = self._settings(project, location)
+        if api_version is not None:
+            resolved = replace(resolved, api_version=api_version)
+        return Lifecycle(_client(resolved))
+
+    def _lifecycle_for(self, job_name: str, props: Mapping[str, Any]) -> Lifecycle:
+        name = names.TuningJobName.parse(job_name)
+        api_version = props.get("api_version")
+        return self._lifecycle(
+            name.project, name.location, api_version if isinstance(api_version, str) else None
+        )
+
+    def _outputs(
+        self, job: wire.TuningJob, inputs: Mapping[str, Any], lifecycle: Lifecycle
+    ) -> dict[str, Any]:
+        metrics = _final_metrics(lifecycle, job)
+        return {**inputs, **job_outputs(job), **metrics}
+
+
+# --- pure translations ------------------------------------------------------------------------
+
+
+def _inputs_only(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs of a property bag that may also hold outputs (old outputs, or declared outputs)."""
+    return {key: value for key, value in props.items() if key not in OUTPUTS}
+
+
+def _state(props: Mapping[str, Any]) -> wire.JobState | None:
+    try:
+        return wire.JobState(props.get("state"))
+    except ValueError:
+        return None
+
+
+def job_outputs(job: wire.TuningJob) -> dict[str, Any]:
+    """The TuningJob's outputs from the service's view of the job."""
+    body = job.to_json_dict()
+    tuned = job.tuned_model or wire.TunedModel()
+    spec_ = job.supervised_tuning_spec or wire.SupervisedTuningSpec()
+    hyper = spec_.hyper_parameters or wire.SupervisedHyperParameters()
+    stats = job.tuning_data_stats.supervised_tuning_data_stats if job.tuning_data_stats else None
+    return {
+        "job_name": job.name,
+        "state": job.job_state.value,
+        "tuned_model_name": tuned.model,
+        "tuned_model_endpoint_name": tuned.endpoint,
+        "checkpoints": [checkpoint.model_dump(exclude_none=True) for checkpoint in tuned.checkpoints or []],
+        "experiment": job.experiment,
+        "hyper_parameters": {
+            "epoch_count": hyper.epoch_count,
+            "adapter_size": wire.AdapterSize(hyper.adapter_size).rank if hyper.adapter_size else None,
+            "learning_rate_multiplier": hyper.learning_rate_multiplier,
+        },
+        # Example contents stay out of the state: they are the user's data, not a result.
+        "tuning_data_stats": stats.model_dump(exclude_none=True, exclude={"user_dataset_examples"})
+        if stats
+        else {},
+        "create_time": body.get("createTime"),
+        "start_time": body.get("startTime"),
+        "end_time": body.get("endTime"),
+        "console_url": names.console_url(str(job.name)) if job.name else None,
+    }
+
+
+def _final_metrics(lifecycle: Lifecycle, job: wire.TuningJob) -> dict[str, dict[str, float]]:
+    """The last value of each `/train_*` and `/eval_*` series; empty when none (or unreadable)."""
+    series: dict[str, list[MetricPoint]] = {}
+    if job.experiment:
+        try:
+            series = lifecycle.client.read_metrics(job)
+        except VertexTuningError as error:
+            lifecycle.log(f"could not read the metrics of {job.name} ({error}); outputs leave them empty")
+    last = {name.lstrip("/"): points[-1].value for name, points in series.items() if points}
+    return {
+        "training_metrics": {name: value for name, value in last.items() if name.startswith("train_")},
+        "validation_metrics": {name: value for name, value in last.items() if name.startswith("eval_")},
+    }
+
+
+def _inputs_from_job(job: wire.TuningJob) -> dict[str, Any]:
+    """Inputs a job echoes exactly, for a `get` that passes few inputs. Never the service's defaults
+    (hyperparameters, display name): they would look like changes against the program's inputs."""
+    name = names.TuningJobName.parse(job.name)
+    spec_ = job.supervised_tuning_spec or wire.SupervisedTuningSpec()
+    pre_tuned = job.pre_tuned_model
+    labels = {key: value for key, value in (job.labels or {}).items() if key != spec.ID_LABEL}
+    found = {
+        "location": name.location,
+        "base_model": job.base_model if not pre_tuned else None,
+        "pre_tuned_model_name": pre_tuned.tuned_model_name if pre_tuned else None,
+        "pre_tuned_checkpoint_id": pre_tuned.checkpoint_id if pre_tuned else None,
+        "training_dataset_uri": spec_.training_dataset_uri,
+        "validation_dataset_uri": spec_.validation_dataset_uri,
+        "description": job.description,
+        "labels": labels or None,
+        "kms_key_name": job.encryption_spec.kms_key_name if job.encryption_spec else None,
+        "service_account": job.service_account,
+    }
+    return {key: value for key, value in found.items() if value is not None}

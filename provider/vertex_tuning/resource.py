@@ -1,0 +1,124 @@
+"""`TuningJob`: a Vertex AI Gemini supervised tuning job as a Pulumi resource.
+
+    job = TuningJob("support-bot", base_model="gemini-2.5-flash",
+                    training_dataset_uri="gs://acme-ml/support/train.jsonl")
+    pulumi.export("endpoint", job.tuned_model_endpoint_name)
+
+`pulumi up` returns once the job SUCCEEDED, with the tuned model and its endpoint as outputs.
+Every input is immutable: changing one (or `triggers`) tunes a new model, created before the old
+resource is deleted, so consumers switch only once the new model is ready. `wait_timeout_minutes`
+is the exception: it only bounds how long one `pulumi up` waits, and the job keeps running past it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi.dynamic
+
+from .provider import OUTPUTS, TuningJobProvider
+
+
+class TuningJob(pulumi.dynamic.Resource, module="vertex-tuning", name="TuningJob"):
+    """A supervised tuning job; its id is the job's resource name."""
+
+    job_name: pulumi.Output[str]
+    """`projects/{number}/locations/{location}/tuningJobs/{id}`, also the resource id."""
+    state: pulumi.Output[str]
+    """`JOB_STATE_SUCCEEDED` after create; refresh shows later changes (e.g. a cancel)."""
+    tuned_model_name: pulumi.Output[str]
+    """`projects/…/models/{id}@{version}`: pass it as `pre_tuned_model_name` to tune it further."""
+    tuned_model_endpoint_name: pulumi.Output[str]
+    """`projects/…/endpoints/{id}`: the endpoint serving the tuned model (generateContent)."""
+    checkpoints: pulumi.Output[list[dict[str, Any]]]
+    """`checkpoint_id`, `epoch`, `step` and `endpoint` of each checkpoint the job exported."""
+    experiment: pulumi.Output[str]
+    """The Vertex AI Experiment holding the training metrics."""
+    hyper_parameters: pulumi.Output[dict[str, Any]]
+    """The values the service used: `epoch_count`, `adapter_size` (rank), `learning_rate_multiplier`."""
+    tuning_data_stats: pulumi.Output[dict[str, Any]]
+    """Statistics of the training dataset: example count, billable tokens, truncations, …"""
+    training_metrics: pulumi.Output[dict[str, float]]
+    """Final value of each training series, such as `train_total_loss`."""
+    validation_metrics: pulumi.Output[dict[str, float]]
+    """Final value of each validation series (`eval_*`); empty without a validation dataset."""
+    create_time: pulumi.Output[str]
+    start_time: pulumi.Output[str]
+    end_time: pulumi.Output[str]
+    console_url: pulumi.Output[str]
+    """The job's page in the Google Cloud console."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        training_dataset_uri: pulumi.Input[str],
+        base_model: pulumi.Input[str] | None = None,
+        pre_tuned_model_name: pulumi.Input[str] | None = None,
+        pre_tuned_checkpoint_id: pulumi.Input[str] | None = None,
+        validation_dataset_uri: pulumi.Input[str] | None = None,
+        epoch_count: pulumi.Input[int] | None = None,
+        adapter_size: pulumi.Input[int | str] | None = None,
+        learning_rate_multiplier: pulumi.Input[float] | None = None,
+        tuned_model_display_name: pulumi.Input[str] | None = None,
+        description: pulumi.Input[str] | None = None,
+        labels: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
+        kms_key_name: pulumi.Input[str] | None = None,
+        service_account: pulumi.Input[str] | None = None,
+        export_last_checkpoint_only: pulumi.Input[bool] | None = None,
+        project: pulumi.Input[str] | None = None,
+        location: pulumi.Input[str] | None = None,
+        wait_timeout_minutes: pulumi.Input[float] | None = None,
+        triggers: pulumi.Input[Any] | None = None,
+        api_version: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Tune `base_model` (or the earlier tuned model `pre_tuned_model_name`) on a JSONL dataset.
+
+        :param training_dataset_uri: `gs://bucket/file.jsonl`, one example per line.
+        :param base_model: e.g. `gemini-2.5-flash` (`publishers/google/models/…` accepted).
+        :param pre_tuned_model_name: another TuningJob's `tuned_model_name`: continuous tuning.
+        :param pre_tuned_checkpoint_id: the checkpoint of that model to start from.
+        :param adapter_size: 1, 2, 4, 8, 16 or 32, or a name such as `ADAPTER_SIZE_FOUR`.
+        :param labels: put on the job, the tuned model and its endpoint.
+        :param kms_key_name: a Cloud KMS key in the job's region (customer-managed encryption).
+        :param service_account: the service account the job runs as.
+        :param project: default from stack config `vertex-tuning:project` / `gcp:project`, then
+            GOOGLE_CLOUD_PROJECT, then Application Default Credentials.
+        :param location: default from `vertex-tuning:location` / `gcp:region`, then
+            GOOGLE_CLOUD_LOCATION, then `us-central1`.
+        :param wait_timeout_minutes: how long `pulumi up` waits (default 24 hours); the job keeps
+            running afterwards and the next `pulumi up` adopts it. Changing it never retunes.
+        :param triggers: any value; changing it tunes a new model with the same inputs.
+        :param api_version: `v1` (default) or `v1beta1`.
+        """
+        inputs: dict[str, Any] = {
+            "project": project,
+            "location": location,
+            "base_model": base_model,
+            "pre_tuned_model_name": pre_tuned_model_name,
+            "pre_tuned_checkpoint_id": pre_tuned_checkpoint_id,
+            "training_dataset_uri": training_dataset_uri,
+            "validation_dataset_uri": validation_dataset_uri,
+            "epoch_count": epoch_count,
+            "adapter_size": adapter_size,
+            "learning_rate_multiplier": learning_rate_multiplier,
+            "tuned_model_display_name": tuned_model_display_name,
+            "description": description,
+            "labels": labels,
+            "kms_key_name": kms_key_name,
+            "service_account": service_account,
+            "export_last_checkpoint_only": export_last_checkpoint_only,
+            "wait_timeout_minutes": wait_timeout_minutes,
+            "triggers": triggers,
+            "api_version": api_version,
+            # The provider host knows neither stack, project nor resource name; the job's identity
+            # label needs all three so that no two resources ever adopt each other's job.
+            "pulumi_stack": pulumi.get_stack(),
+            "pulumi_project": pulumi.get_project(),
+            "resource_name": resource_name,
+        }
+        # Declared (as None) so that each output is an attribute of the resource.
+        outputs: dict[str, Any] = dict.fromkeys(OUTPUTS)
+        super().__init__(TuningJobProvider(), resource_name, {**inputs, **outputs}, opts)
