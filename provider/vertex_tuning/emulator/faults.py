@@ -1,0 +1,99 @@
+"""Faults on demand: error bursts, latency and dropped responses, for tests that need a bad day."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+FaultKind = Literal["status", "latency", "drop_after_commit"]
+ANY_ROUTE = "*"
+
+
+class Fault(BaseModel):
+    """One fault on one route (or `*`): `times` requests are hit, or every one when it is None."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    route: str
+    kind: FaultKind = "status"
+    status: int = Field(default=503, ge=400, le=599)
+    retry_after: float | None = Field(default=None, ge=0)
+    seconds: float = Field(default=0.0, ge=0, le=60)
+    times: int | None = Field(default=1, ge=1)
+    message: str | None = None
+
+    @model_validator(mode="after")
+    def _drop_only_on_create(self) -> Fault:
+        if self.kind == "drop_after_commit" and self.route != "tuningJobs.create":
+            raise ValueError("drop_after_commit applies to tuningJobs.create only")
+        return self
+
+
+class FaultBook:
+    """The faults in force; each request takes the ones matching its route, using them up."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: dict[int, Fault] = {}
+        self._ids = itertools.count(1)
+
+    def add(self, fault: Fault) -> int:
+        with self._lock:
+            fault_id = next(self._ids)
+            self._faults[fault_id] = fault.model_copy()
+            return fault_id
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def active(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults.values())
+
+    def take(self, route: str) -> list[Fault]:
+        """The faults hitting this request, each counted once against its `times`."""
+        taken: list[Fault] = []
+        with self._lock:
+            for fault_id, fault in list(self._faults.items()):
+                if fault.route not in (route, ANY_ROUTE):
+                    continue
+                taken.append(fault)
+                if fault.times is not None:
+                    if fault.times <= 1:
+                        del self._faults[fault_id]
+                    else:
+                        self._faults[fault_id] = fault.model_copy(update={"times": fault.times - 1})
+        return taken
+
+
+def parse_fault(spec: str) -> Fault:
+    """The CLI form: `ROUTE:KIND[,key=value...]`.
+
+    For example `tuningJobs.get:status=503,times=3,retry_after=1`, `*:latency=0.2,times=0`
+    (0 means every request) or `tuningJobs.create:drop_after_commit`.
+    """
+    route, _, rest = spec.partition(":")
+    if not route or not rest:
+        raise ValueError(f"fault {spec!r} must look like ROUTE:KIND[,key=value...]")
+    fields: dict[str, object] = {"route": route.strip()}
+    for item in rest.split(","):
+        key, has_value, value = (part.strip() for part in item.partition("="))
+        if key == "drop_after_commit":
+            fields["kind"] = key
+        elif key == "status":
+            fields.update(kind="status", status=int(value) if has_value else 503)
+        elif key == "latency":
+            fields.update(kind="latency", seconds=float(value))
+        elif key == "times":
+            fields["times"] = int(value) or None
+        elif key == "retry_after":
+            fields["retry_after"] = float(value)
+        elif key == "message":
+            fields["message"] = value
+        else:
+            raise ValueError(f"fault {spec!r}: unknown setting {key!r}")
+    return Fault.model_validate(fields)

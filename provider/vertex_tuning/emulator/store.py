@@ -1,0 +1,188 @@
+"""The emulator's memory: one SQLite file, so a restart loses nothing.
+
+Rows hold only what was decided when something happened (the request, when it arrived, when a
+cancel arrived, the dataset's verdict); a job's state is derived from them on every read, so
+the lifecycle clock carries on across restarts.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    project TEXT NOT NULL,
+    location TEXT NOT NULL,
+    created REAL NOT NULL,
+    duration REAL NOT NULL,
+    request TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    model_version INTEGER NOT NULL,
+    endpoint_id TEXT NOT NULL UNIQUE,
+    controls TEXT NOT NULL DEFAULT '{}',
+    cancelled REAL,
+    outcome TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_by_parent ON jobs (project, location, seq);
+CREATE INDEX IF NOT EXISTS jobs_by_model ON jobs (model_id, model_version);
+"""
+
+
+@dataclass(frozen=True)
+class JobRow:
+    seq: int
+    id: str
+    project: str
+    location: str
+    created: float
+    duration: float
+    request: dict[str, Any]
+    model_id: str
+    model_version: int
+    endpoint_id: str
+    controls: dict[str, Any]
+    cancelled: float | None
+    outcome: dict[str, Any] | None
+
+    @property
+    def parent(self) -> str:
+        return f"projects/{self.project}/locations/{self.location}"
+
+    @property
+    def name(self) -> str:
+        return f"{self.parent}/tuningJobs/{self.id}"
+
+
+@dataclass(frozen=True)
+class NewJob:
+    id: str
+    project: str
+    location: str
+    created: float
+    duration: float
+    request: dict[str, Any]
+    model_id: str
+    endpoint_id: str
+    controls: dict[str, Any]
+
+
+class Store:
+    """Thread-safe access to the state file (WAL, one connection behind a lock)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def insert_job(self, job: NewJob) -> JobRow:
+        """Store a new job; its model version is the next one for its model id."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                (latest,) = self._db.execute(
+                    "SELECT COALESCE(MAX(model_version), 0) FROM jobs WHERE model_id = ?", (job.model_id,)
+                ).fetchone()
+                self._db.execute(
+                    "INSERT INTO jobs (id, project, location, created, duration, request, model_id,"
+                    " model_version, endpoint_id, controls) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        job.id,
+                        job.project,
+                        job.location,
+                        job.created,
+                        job.duration,
+                        json.dumps(job.request),
+                        job.model_id,
+                        latest + 1,
+                        job.endpoint_id,
+                        json.dumps(job.controls),
+                    ),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        row = self.job(job.id)
+        assert row is not None
+        return row
+
+    def job(self, job_id: str) -> JobRow | None:
+        return self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+
+    def job_by_endpoint(self, endpoint_id: str) -> JobRow | None:
+        return self._one("SELECT * FROM jobs WHERE endpoint_id = ?", (endpoint_id,))
+
+    def jobs_of_model(self, model_id: str) -> list[JobRow]:
+        return self._many("SELECT * FROM jobs WHERE model_id = ? ORDER BY model_version", (model_id,))
+
+    def jobs(self, project: str, location: str) -> list[JobRow]:
+        """A location's jobs, newest first."""
+        return self._many(
+            "SELECT * FROM jobs WHERE project = ? AND location = ? ORDER BY seq DESC", (project, location)
+        )
+
+    def all_jobs(self) -> list[JobRow]:
+        return self._many("SELECT * FROM jobs ORDER BY seq", ())
+
+    def mark_cancelled(self, job_id: str, when: float) -> None:
+        """Record the first cancel; later ones change nothing, as on the service."""
+        self._write("UPDATE jobs SET cancelled = ? WHERE id = ? AND cancelled IS NULL", (when, job_id))
+
+    def settle_outcome(self, job_id: str, outcome: dict[str, Any]) -> dict[str, Any]:
+        """Store the dataset verdict once; whoever settles first wins, and everyone gets that one."""
+        self._write(
+            "UPDATE jobs SET outcome = ? WHERE id = ? AND outcome IS NULL", (json.dumps(outcome), job_id)
+        )
+        row = self.job(job_id)
+        assert row is not None and row.outcome is not None
+        return row.outcome
+
+    def set_controls(self, job_id: str, controls: dict[str, Any]) -> None:
+        self._write("UPDATE jobs SET controls = ? WHERE id = ?", (json.dumps(controls), job_id))
+
+    def _write(self, sql: str, args: tuple[Any, ...]) -> None:
+        with self._lock:
+            self._db.execute(sql, args)
+
+    def _one(self, sql: str, args: tuple[Any, ...]) -> JobRow | None:
+        rows = self._many(sql, args)
+        return rows[0] if rows else None
+
+    def _many(self, sql: str, args: tuple[Any, ...]) -> list[JobRow]:
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [_row(row) for row in rows]
+
+
+def _row(row: sqlite3.Row) -> JobRow:
+    return JobRow(
+        seq=row["seq"],
+        id=row["id"],
+        project=row["project"],
+        location=row["location"],
+        created=row["created"],
+        duration=row["duration"],
+        request=json.loads(row["request"]),
+        model_id=row["model_id"],
+        model_version=row["model_version"],
+        endpoint_id=row["endpoint_id"],
+        controls=json.loads(row["controls"]),
+        cancelled=row["cancelled"],
+        outcome=json.loads(row["outcome"]) if row["outcome"] else None,
+    )

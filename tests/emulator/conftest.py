@@ -1,0 +1,1 @@
+from support.emulator import emulator, emulator_process  # noqa: F401  (fixtures)

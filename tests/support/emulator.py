@@ -1,0 +1,202 @@
+"""The emulator for tests: in-process (`emulator` fixture) or as a subprocess (`emulator_process`).
+
+def test_x(emulator):
+    emulator.write_object("gs://b/train.jsonl", sample_dataset(10))
+    httpx.post(emulator.base_url + "/v1/projects/p/locations/us-central1/tuningJobs", json=...)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from vertex_tuning.emulator.admin import EmulatorAdmin
+from vertex_tuning.emulator.server import EmulatorServer
+from vertex_tuning.emulator.storage import DataDir
+
+TEST_JOB_SECONDS = 1.0
+PROJECT = "test-project"
+LOCATION = "us-central1"
+BASE_MODEL = "gemini-2.5-flash"
+TOPICS = ("weather", "taxes", "gardening", "chess", "music", "cooking", "travel", "physics")
+
+
+def sample_examples(n: int = 10, *, system: str | None = None) -> list[dict[str, object]]:
+    """`n` distinct, valid Gemini-format examples (prompts about different topics)."""
+    examples: list[dict[str, object]] = []
+    for index in range(n):
+        topic = TOPICS[index % len(TOPICS)]
+        example: dict[str, object] = {
+            "contents": [
+                {"role": "user", "parts": [{"text": f"Question {index}: tell me about {topic} please"}]},
+                {"role": "model", "parts": [{"text": f"Answer {index}: {topic} is a fine subject."}]},
+            ]
+        }
+        if system:
+            example["systemInstruction"] = {"parts": [{"text": system}]}
+        examples.append(example)
+    return examples
+
+
+def sample_dataset(n: int = 10, *, system: str | None = None) -> str:
+    """JSONL text of `sample_examples`."""
+    return "".join(json.dumps(example) + "\n" for example in sample_examples(n, system=system))
+
+
+def messages_dataset(n: int = 5) -> str:
+    """JSONL in the legacy `messages` format (gemini-1.0-pro-002)."""
+    lines = [
+        {"messages": [{"role": "user", "content": f"ping {i}"}, {"role": "model", "content": f"pong {i}"}]}
+        for i in range(n)
+    ]
+    return "".join(json.dumps(line) + "\n" for line in lines)
+
+
+def job_body(training_uri: str, **extra: object) -> dict[str, object]:
+    """A minimal valid create body."""
+    return {"baseModel": BASE_MODEL, "supervisedTuningSpec": {"trainingDatasetUri": training_uri}, **extra}
+
+
+class RunningEmulator:
+    """Helpers around a started emulator: its URLs, data directory and admin client."""
+
+    def __init__(self, base_url: str, data_dir: Path) -> None:
+        self.base_url = base_url
+        self.host_port = base_url.removeprefix("http://")
+        self.data_dir = data_dir
+        self.admin = EmulatorAdmin(base_url)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"VERTEX_AI_EMULATOR_HOST": self.host_port}
+
+    def parent(self, version: str = "v1", project: str = PROJECT, location: str = LOCATION) -> str:
+        return f"{self.base_url}/{version}/projects/{project}/locations/{location}"
+
+    def write_object(self, uri: str, text: str) -> Path:
+        """Put `text` at a gs:// URI (under the emulator's data directory)."""
+        return DataDir(self.data_dir).write_text(uri, text)
+
+    def create_job(self, training_uri: str | None = None, *, version: str = "v1", **extra: object) -> dict:
+        """Create a job on a fresh sample dataset (or `training_uri`); returns the created job."""
+        if training_uri is None:
+            training_uri = f"gs://bucket/train-{time.monotonic_ns()}.jsonl"
+            self.write_object(training_uri, sample_dataset(10))
+        response = httpx.post(f"{self.parent(version)}/tuningJobs", json=job_body(training_uri, **extra))
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def get_job(self, name: str, version: str = "v1") -> dict:
+        response = httpx.get(f"{self.base_url}/{version}/{name}")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def wait_for_state(self, name: str, *states: str, timeout: float = 20.0) -> dict:
+        """Poll until the job is in one of `states` (e.g. "JOB_STATE_SUCCEEDED")."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.get_job(name)
+            if job["state"] in states:
+                return job
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{name} stayed {job['state']}, wanted {states}")
+            time.sleep(0.05)
+
+
+class InProcessEmulator(RunningEmulator):
+    def __init__(self, server: EmulatorServer) -> None:
+        super().__init__(server.base_url, server.data_dir)
+        self.server = server
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[InProcessEmulator]:
+    """A started in-process emulator with a fresh data directory and ~1 s jobs."""
+    server = EmulatorServer(tmp_path / "emulator-data", job_seconds=TEST_JOB_SECONDS).start()
+    running = InProcessEmulator(server)
+    try:
+        yield running
+    finally:
+        running.admin.close()
+        server.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class EmulatorProcess(RunningEmulator):
+    """`python -m vertex_tuning.emulator` in a subprocess; restarts keep its port and state file."""
+
+    def __init__(
+        self, data_dir: Path, *, job_seconds: float = TEST_JOB_SECONDS, extra_args: tuple[str, ...] = ()
+    ):
+        self.port = free_port()
+        super().__init__(f"http://127.0.0.1:{self.port}", data_dir)
+        self.state_file = data_dir / "state.sqlite3"
+        self.job_seconds = job_seconds
+        self.extra_args = extra_args
+        self.process: subprocess.Popen[str] | None = None
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "vertex_tuning.emulator",
+            "--port", str(self.port), "--data-dir", str(self.data_dir),
+            "--state", str(self.state_file), "--job-seconds", str(self.job_seconds), *self.extra_args,
+        ]  # fmt: skip
+
+    def start(self, timeout: float = 20.0) -> EmulatorProcess:
+        self.process = subprocess.Popen(
+            self.command(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ}
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not re.search(r"listening on http://", line):
+            self.process.kill()
+            _, err = self.process.communicate(timeout=timeout)
+            raise RuntimeError(f"emulator did not start: {line!r} {err}")
+        return self
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """SIGTERM and wait: a clean shutdown."""
+        if self.process is None:
+            return 0
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=timeout)
+        self.process = None
+        return code
+
+    def kill(self) -> None:
+        """SIGKILL: the process dies with no chance to clean up."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def restart(self) -> EmulatorProcess:
+        self.stop()
+        return self.start()
+
+
+@pytest.fixture
+def emulator_process(tmp_path: Path) -> Iterator[EmulatorProcess]:
+    """The emulator as a subprocess on a free port (start/stop/kill/restart)."""
+    running = EmulatorProcess(tmp_path / "emulator-process").start()
+    try:
+        yield running
+    finally:
+        running.kill()
+        running.admin.close()
