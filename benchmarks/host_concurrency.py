@@ -1,0 +1,78 @@
+"""Wall time of N concurrent creates through the real provider host: this provider vs the stock host.
+
+For each N in 1, 4, 8, 16, 32 and each host mode, a fresh `python -m pulumi.dynamic` process is
+driven as the engine drives a `pulumi up` of N new TuningJobs: Configure, N Checks, then N Creates
+at once, each waiting for its emulator job to succeed. "widened" is the provider as shipped
+(decision 8); "stock" is the same provider told to keep the host's four workers
+(`vertex-tuning:maxConcurrentOperations: 4`), i.e. what any dynamic provider gets.
+Reported: wall time of the creates, its ratio to N = 1, and stock / widened.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import harness
+from support.provider_host import ProviderHost
+from workloads import Workload, workload
+
+COUNTS = (1, 4, 8, 16, 32)
+MODES = ("widened", "stock")
+
+
+def run_stack(load: Workload, count: int, *, widened: bool) -> float:
+    """Seconds from the first Create sent to the last one answered."""
+    mode = "widened" if widened else "stock"
+    names = [f"bench-{mode}-{count}-{index}" for index in range(count)]
+    with ProviderHost(load.provider, env=load.env) as host, ThreadPoolExecutor(count) as engine:
+        host.configure(load.stack_config(widened=widened))
+        checked = list(engine.map(lambda name: host.check({}, load.inputs(name), name=name)[0], names))
+        started = time.perf_counter()
+        list(engine.map(lambda pair: host.create(pair[0], name=pair[1]), zip(checked, names, strict=True)))
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    arguments = harness.parser(__doc__ or "")
+    arguments.add_argument("--toy", action="store_true", help="the toy provider instead of the real one")
+    arguments.add_argument("--job-seconds", type=float, default=2.0, help="emulator job length")
+    options = arguments.parse_args()
+    wall: dict[str, dict[int, float]] = {mode: {} for mode in MODES}
+    with workload(options.job_seconds, toy=options.toy) as load:
+        for mode in MODES:
+            for count in COUNTS:
+                wall[mode][count] = run_stack(load, count, widened=mode == "widened")
+    rows, runs = [], []
+    for count in COUNTS:
+        ours, stock = wall["widened"][count], wall["stock"][count]
+        run: dict[str, Any] = {
+            "n": count,
+            "widened_s": round(ours, 2),
+            "stock_s": round(stock, 2),
+            "widened_ratio_to_n1": harness.ratio(ours, wall["widened"][1]),
+            "stock_ratio_to_n1": harness.ratio(stock, wall["stock"][1]),
+            "stock_over_widened": harness.ratio(stock, ours),
+        }
+        runs.append(run)
+        rows.append(
+            [
+                count,
+                f"{ours:.2f}",
+                f"{run['widened_ratio_to_n1']:g}x",
+                f"{stock:.2f}",
+                f"{run['stock_ratio_to_n1']:g}x",
+                f"{run['stock_over_widened']:g}x",
+            ]
+        )
+    headers = ["N", "this provider (s)", "vs N=1", "stock host (s)", "vs N=1", "stock / this"]
+    notes = [f"Workload: {load.kind} provider, jobs of {load.job_seconds:g} s, one fresh host per cell."]
+    results = {"workload": load.kind, "job_seconds": load.job_seconds, "runs": runs}
+    harness.report(
+        "concurrent creates through the provider host", headers, rows, results, options.json, notes
+    )
+
+
+if __name__ == "__main__":
+    main()
