@@ -163,7 +163,6 @@ ERROR_CLASSES: dict[str, type[ApiError]] = {
     "RESOURCE_EXHAUSTED": ResourceExhaustedError,
     "CANCELLED": CancelledError,
     "INTERNAL": InternalError,
-    "UNKNOWN": InternalError,
     "DATA_LOSS": InternalError,
     "UNAVAILABLE": UnavailableError,
     "DEADLINE_EXCEEDED": DeadlineExceededError,
@@ -192,7 +191,8 @@ _MAX_BODY_IN_MESSAGE = 300
 
 
 def _parse_envelope(response: httpx.Response) -> tuple[str, str, list[dict[str, Any]]]:
-    fallback_status = STATUS_BY_HTTP.get(response.status_code, "UNKNOWN")
+    code = response.status_code
+    fallback_status = STATUS_BY_HTTP.get(code, "INTERNAL" if code >= 500 else "UNKNOWN")
     try:
         error = json.loads(response.content).get("error")
     except (ValueError, AttributeError):
