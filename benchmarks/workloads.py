@@ -69,12 +69,12 @@ def workload(job_seconds: float, *, toy: bool = False) -> Iterator[Workload]:
 
 def _real(data_dir: Path, job_seconds: float) -> Iterator[Workload]:
     from support.emulator import sample_dataset
-
     from vertex_tuning.emulator.server import EmulatorServer
+    from vertex_tuning.emulator.storage import DataDir
     from vertex_tuning.provider import TuningJobProvider
 
+    DataDir(data_dir).write_text(TRAINING_URI, sample_dataset())
     with EmulatorServer(data_dir, job_seconds=job_seconds) as emulator:
-        _write_object(emulator, TRAINING_URI, sample_dataset())
         yield Workload(
             "real",
             job_seconds,
@@ -83,9 +83,3 @@ def _real(data_dir: Path, job_seconds: float) -> Iterator[Workload]:
             config={"gcp:project": "bench-project", "gcp:region": "us-central1"},
             emulator=emulator,
         )
-
-
-def _write_object(emulator: Any, uri: str, text: str) -> None:
-    from support.emulator import write_object
-
-    write_object(emulator, uri, text)
