@@ -23,7 +23,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ..wire import AdapterSize, FinishReason, GenerateContentRequest, JobState, TuningJob, WireModel
-from . import metrics, tuned_model
+from . import gcs, metrics, tuned_model
 from .faults import Fault, FaultBook
 from .jobs import STICKABLE, JobService
 from .rpc import HTTP_STATUS_NAMES, ApiError, invalid, not_found
@@ -369,6 +369,7 @@ ROUTES: list[ApiRoute] = [
         "filter",
     ),
 ]
+ROUTES += [_route(*spec) for spec in gcs.ROUTE_SPECS]  # Cloud Storage, for GitOps staging
 ROUTE_NAMES = [route.name for route in ROUTES]
 
 
