@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from client_fakes import LOCATION, PROJECT, ClientFactory, FakeClock, FakeCredentials, Recorder
 
+from support.emulator import emulator  # noqa: F401  (the emulator fixture)
 from vertex_tuning.client import RetryPolicy, VertexClient
 from vertex_tuning.settings import Settings
 
