@@ -120,7 +120,10 @@ def test_identical_creates_make_two_jobs(em):
     ("body", "field"),
     [
         ({"supervisedTuningSpec": {"trainingDatasetUri": TRAIN}}, "base_model"),
-        ({"baseModel": "gemini-9-ultra", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN}}, "base_model"),
+        (
+            {"baseModel": "gemini-9-ultra", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN}},
+            "base_model",
+        ),
         ({"baseModel": "gemini-2.5-flash"}, "supervised_tuning_spec"),
         ({"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {}}, "training_dataset_uri"),
         (job_body("s3://bucket/x.jsonl"), "training_dataset_uri"),
@@ -130,34 +133,60 @@ def test_identical_creates_make_two_jobs(em):
         (job_body(TRAIN, labels={"team": "M L"}), "labels"),
         (job_body(TRAIN, encryptionSpec={"kmsKeyName": "my-key"}), "kms_key_name"),
         (
-            job_body(TRAIN, encryptionSpec={"kmsKeyName": "projects/p/locations/europe-west4/keyRings/r/cryptoKeys/k"}),
+            job_body(
+                TRAIN,
+                encryptionSpec={"kmsKeyName": "projects/p/locations/europe-west4/keyRings/r/cryptoKeys/k"},
+            ),
             "kms_key_name",
         ),
         (job_body(TRAIN, serviceAccount="not-an-email"), "service_account"),
         (
-            {"baseModel": "gemini-2.5-pro", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN,
-             "hyperParameters": {"adapterSize": "ADAPTER_SIZE_SIXTEEN"}}},
+            {
+                "baseModel": "gemini-2.5-pro",
+                "supervisedTuningSpec": {
+                    "trainingDatasetUri": TRAIN,
+                    "hyperParameters": {"adapterSize": "ADAPTER_SIZE_SIXTEEN"},
+                },
+            },
             "adapter_size",
         ),
         (
-            {"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN,
-             "hyperParameters": {"epochCount": 0}}},
+            {
+                "baseModel": "gemini-2.5-flash",
+                "supervisedTuningSpec": {"trainingDatasetUri": TRAIN, "hyperParameters": {"epochCount": 0}},
+            },
             "epoch_count",
         ),
         (
-            {"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN,
-             "hyperParameters": {"learningRateMultiplier": -1}}},
+            {
+                "baseModel": "gemini-2.5-flash",
+                "supervisedTuningSpec": {
+                    "trainingDatasetUri": TRAIN,
+                    "hyperParameters": {"learningRateMultiplier": -1},
+                },
+            },
             "learning_rate_multiplier",
         ),
         (
-            {"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN,
-             "hyperParameters": {"epochCount": "three"}}},
+            {
+                "baseModel": "gemini-2.5-flash",
+                "supervisedTuningSpec": {
+                    "trainingDatasetUri": TRAIN,
+                    "hyperParameters": {"epochCount": "three"},
+                },
+            },
             "epoch_count",
         ),
         ({**job_body(TRAIN), "surprise": 1}, "surprise"),
-        ({"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN, "epochs": 3}}, "epochs"),
+        (
+            {
+                "baseModel": "gemini-2.5-flash",
+                "supervisedTuningSpec": {"trainingDatasetUri": TRAIN, "epochs": 3},
+            },
+            "epochs",
+        ),
     ],
-)  # fmt: skip
+)
 def test_create_rejects_bad_input_naming_the_field(em, body, field):
     message = error_of(post(em, body), "INVALID_ARGUMENT", 400)
     assert field in message
