@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import google.auth.credentials
 import httpx
 
 from vertex_tuning.client import VertexClient
@@ -53,17 +54,13 @@ class Recorder:
         return httpx.MockTransport(self)
 
 
-class FakeCredentials:
-    """Quacks like google.auth credentials: invalid until refreshed, then holds the canary token."""
+class FakeCredentials(google.auth.credentials.Credentials):  # type: ignore[misc]
+    """Real google-auth credentials whose refresh issues the canary token instead of calling Google."""
 
     def __init__(self, token: str = CANARY_TOKEN) -> None:
+        super().__init__()
         self._issued = token
-        self.token: str | None = None
         self.refreshes = 0
-
-    @property
-    def valid(self) -> bool:
-        return self.token is not None
 
     def refresh(self, request: object) -> None:
         self.refreshes += 1
