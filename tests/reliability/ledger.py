@@ -1,0 +1,66 @@
+"""What each fault scenario cost: jobs the emulator holds at the end and API calls it served.
+
+Every scenario test ends with `ledger.settle(...)`, which asserts that the emulator holds exactly
+the jobs the scenario intended and attaches the counts to the test report. Reports travel from
+pytest-xdist workers to the controller, where `summary_lines` prints one table at the session end.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PROPERTY_KEY = "fault_scenario"
+
+JOB_ROUTES = ("tuningJobs.create", "tuningJobs.list", "tuningJobs.get", "tuningJobs.cancel")
+"""Shown one column each; every other API route (the metrics a finished job reads) is summed."""
+
+
+@dataclass(frozen=True)
+class ScenarioCost:
+    scenario: str
+    jobs_intended: int
+    jobs_held: int
+    api_calls: int
+    calls_by_route: dict[str, int] = field(default_factory=dict)
+    jobs_by_state: dict[str, int] = field(default_factory=dict)
+
+    def as_property(self) -> tuple[str, str]:
+        return PROPERTY_KEY, json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_property(cls, value: str) -> ScenarioCost:
+        return cls(**json.loads(value))
+
+
+def api_calls_by_route(requests: Mapping[str, int]) -> dict[str, int]:
+    """The emulator counts API routes only: admin calls made by the test itself are never in it."""
+    return {route: count for route, count in sorted(requests.items()) if count}
+
+
+def costs_in(reports: Iterable[Any]) -> list[ScenarioCost]:
+    costs = []
+    for report in reports:
+        if getattr(report, "when", None) != "call":
+            continue  # setup and teardown reports repeat the same properties
+        for key, value in getattr(report, "user_properties", ()):
+            if key == PROPERTY_KEY:
+                costs.append(ScenarioCost.from_property(value))
+    return sorted(costs, key=lambda cost: cost.scenario)
+
+
+def summary_lines(costs: list[ScenarioCost]) -> list[str]:
+    if not costs:
+        return []
+    width = max(len(cost.scenario) for cost in costs)
+    columns = [route.split(".")[-1] for route in JOB_ROUTES]
+    lines = [f"{'scenario':<{width}}  jobs held/intended  API calls  " + "  ".join(columns) + "  other"]
+    for cost in costs:
+        held = f"{cost.jobs_held}/{cost.jobs_intended}"
+        counts = [cost.calls_by_route.get(route, 0) for route in JOB_ROUTES]
+        cells = "  ".join(f"{count:>{len(column)}}" for count, column in zip(counts, columns, strict=True))
+        other = cost.api_calls - sum(counts)
+        lines.append(f"{cost.scenario:<{width}}  {held:>18}  {cost.api_calls:>9}  {cells}  {other:>5}")
+    return lines

@@ -1,0 +1,79 @@
+"""Issue 4, items 1 and 2: a create interrupted after the service committed the job.
+
+The answer to the POST is lost, the provider host is SIGKILLed while it waits, or the wait's
+deadline runs out: in every case the service holds exactly one job, and the next create (a new
+host, as the next `pulumi up` is) adopts it instead of paying for a second one.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import Deployment, jobs_in_states, put_dataset, tuning_inputs
+from support.provider_host import HostCallError
+from vertex_tuning.wire import JobState
+
+pytestmark = pytest.mark.slow
+
+
+def test_lost_create_response_adopts_the_committed_job(emulator, ledger):
+    put_dataset(emulator)
+    emulator.admin.drop_next_create()
+    with Deployment(emulator) as deployment:
+        job_id, outs = deployment.up(tuning_inputs())
+        stderr = deployment.host.stderr_text()
+
+    assert outs["state"] == "JOB_STATE_SUCCEEDED"
+    assert outs["tuned_model_endpoint_name"]
+    assert "the answer to the create was lost" in stderr
+    assert f"found {job_id}: the create had gone through; adopting it" in stderr
+    assert emulator.admin.request_count("tuningJobs.create") == 1
+    ledger.settle(emulator, jobs=1)
+
+
+def test_host_killed_mid_wait_then_next_create_adopts(emulator, ledger):
+    put_dataset(emulator)
+    emulator.admin.stick_next_job(JobState.RUNNING)
+    inputs = tuning_inputs()
+
+    first = Deployment(emulator)
+    interrupted = first.up_in_background(inputs)
+    line = first.wait_for_line("is RUNNING")
+    job_name = line.split()[1]
+    first.host.kill()  # SIGKILL: the engine's last word after its shutdown grace period
+    with pytest.raises(HostCallError):
+        interrupted.join()
+    assert jobs_in_states(emulator, "JOB_STATE_RUNNING") == 1, "the job must outlive the host"
+
+    emulator.admin.stick_job(job_name, None)  # the job may now finish
+    with Deployment(emulator) as second:
+        job_id, outs = second.up(inputs)
+        stderr = second.host.stderr_text()
+
+    assert job_id == job_name
+    assert outs["state"] == "JOB_STATE_SUCCEEDED"
+    assert f"adopting {job_name}" in stderr
+    assert emulator.admin.request_count("tuningJobs.create") == 1
+    ledger.settle(emulator, jobs=1)
+
+
+def test_wait_deadline_passes_then_next_create_adopts(emulator, ledger):
+    put_dataset(emulator)
+    emulator.admin.stick_next_job(JobState.RUNNING)
+    inputs = tuning_inputs(wait_timeout_minutes=0.02)  # 1.2 seconds
+
+    with Deployment(emulator) as first:
+        details = first.failed_up(inputs)
+    job_name = next(word for word in details.split() if "/tuningJobs/" in word)
+    assert "is still RUNNING after waiting" in details
+    assert "keeps running" in details and "adopts this job" in details
+    assert jobs_in_states(emulator, "JOB_STATE_RUNNING") == 1, "a deadline must never cancel the job"
+
+    emulator.admin.stick_job(job_name, None)
+    with Deployment(emulator) as second:
+        job_id, outs = second.up(tuning_inputs())
+
+    assert job_id == job_name
+    assert outs["state"] == "JOB_STATE_SUCCEEDED"
+    assert emulator.admin.request_count("tuningJobs.create") == 1
+    ledger.settle(emulator, jobs=1)
