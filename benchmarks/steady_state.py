@@ -29,6 +29,10 @@ HOST_CALLS = 200
 COLD_STARTS = 5
 
 
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
 def microseconds(seconds: float) -> float:
     return round(seconds * 1e6, 1)
 
@@ -59,9 +63,9 @@ def through_host(host: ProviderHost, load: Workload, outputs: dict[str, Any]) ->
     }
 
 
-def fresh_interpreter(code: str) -> float:
-    """Seconds a fresh interpreter reports for running `code` (printed by the child)."""
-    timer = f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"
+def fresh_interpreter(code: str, *, after: str = "pass") -> float:
+    """Seconds a fresh interpreter reports for running `code` once `after` has run (printed by the child)."""
+    timer = f"import time; {after}; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"
     env = {**os.environ, "PYTHONPATH": str(harness.REPO / "tests")}  # the toy provider's home
     child = subprocess.run([sys.executable, "-c", timer], capture_output=True, text=True, check=True, env=env)
     return float(child.stdout.strip().splitlines()[-1])
@@ -85,8 +89,14 @@ def cold_starts(load: Workload) -> dict[str, float]:
         "interpreter_s": statistics.median(
             wall_of_process([sys.executable, "-c", "pass"]) for _ in range(COLD_STARTS)
         ),
+        "import_pulumi_s": statistics.median(
+            fresh_interpreter("import pulumi.dynamic") for _ in range(COLD_STARTS)
+        ),
         "import_provider_s": statistics.median(
             fresh_interpreter(f"import {module}") for _ in range(COLD_STARTS)
+        ),
+        "import_provider_after_pulumi_s": statistics.median(
+            fresh_interpreter(f"import {module}", after="import pulumi.dynamic") for _ in range(COLD_STARTS)
         ),
         "host_to_first_check_s": statistics.median(host_cold_start(load) for _ in range(COLD_STARTS)),
     }
@@ -111,7 +121,9 @@ def main() -> None:
         ["check through the host (gRPC round trip)", f"{remote['check_us']:g} µs"],
         ["diff through the host (gRPC round trip)", f"{remote['diff_us']:g} µs"],
         ["interpreter start (for scale)", f"{starts['interpreter_s'] * 1000:.0f} ms"],
-        [f"import {module} in a fresh process", f"{starts['import_provider_s'] * 1000:.0f} ms"],
+        ["import pulumi.dynamic in a fresh process (the host's own)", ms(starts["import_pulumi_s"])],
+        [f"import {module} in a fresh process", ms(starts["import_provider_s"])],
+        [f"import {module} once the host has Pulumi loaded", ms(starts["import_provider_after_pulumi_s"])],
         ["host spawn to first Check answered", f"{starts['host_to_first_check_s'] * 1000:.0f} ms"],
     ]
     notes = [
