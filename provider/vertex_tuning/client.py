@@ -20,9 +20,9 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import tenacity
@@ -98,8 +98,13 @@ class _Call:
     is_create: bool = False
 
     @property
+    def target(self) -> str:
+        """What the call acts on, as messages name it: `projects/…/tuningJobs/1:cancel`."""
+        return f"{self.resource}{self.verb}"
+
+    @property
     def label(self) -> str:
-        return f"{self.method} {self.resource}{self.verb}"
+        return f"{self.method} {self.target}"
 
 
 class VertexClient:
@@ -142,7 +147,7 @@ class VertexClient:
     def close(self) -> None:
         self._http.close()
 
-    def __getstate__(self) -> None:
+    def __getstate__(self) -> NoReturn:
         raise TypeError("VertexClient holds a connection pool and credentials; create it in the host process")
 
     def base_url(self, location: str) -> str:
@@ -168,8 +173,8 @@ class VertexClient:
     ) -> Iterator[TuningJob]:
         """Every tuning job in the location that matches `filter` (AIP-160), page after page."""
         parent = LocationName(project, location)
-        params: dict[str, Any] = {"filter": filter, "pageSize": page_size}
-        for page in self._pages(_Call("GET", location, f"{parent}/tuningJobs"), params):
+        params = {"filter": filter, "pageSize": page_size}
+        for page in self._pages(_Call("GET", location, f"{parent}/tuningJobs", params=params)):
             yield from ListTuningJobsResponse.model_validate(page).tuning_jobs
 
     def cancel_tuning_job(self, name: str | TuningJobName) -> None:
@@ -208,7 +213,7 @@ class VertexClient:
             "GET", tensorboard.location, f"{tensorboard}/experiments/{experiment.context_id}/runs"
         )
         metrics: dict[str, list[MetricPoint]] = defaultdict(list)
-        for runs_page in self._pages(runs_call, {}):
+        for runs_page in self._pages(runs_call):
             for run in _RunsPage.model_validate(runs_page).tensorboard_runs:
                 for series, points in self._read_run(TensorboardRunName.parse(run.name)):
                     metrics[series].extend(points)
@@ -216,7 +221,7 @@ class VertexClient:
 
     def _read_run(self, run: TensorboardRunName) -> Iterator[tuple[str, list[MetricPoint]]]:
         location = run.tensorboard.location
-        for page in self._pages(_Call("GET", location, f"{run}/timeSeries"), {}):
+        for page in self._pages(_Call("GET", location, f"{run}/timeSeries")):
             for series in _TimeSeriesPage.model_validate(page).tensorboard_time_series:
                 name = TimeSeriesName.parse(series.name)
                 data = _ReadTimeSeries.model_validate(
@@ -227,19 +232,12 @@ class VertexClient:
 
     # --- the one place that sends requests -----------------------------------------------------
 
-    def _pages(self, call: _Call, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    def _pages(self, call: _Call) -> Iterator[dict[str, Any]]:
         """Each page of a list call, following nextPageToken."""
         token: str | None = None
         while True:
-            page_params = {**params, "pageToken": token}
-            page = self._call(
-                _Call(
-                    call.method,
-                    call.location,
-                    call.resource,
-                    params={k: v for k, v in page_params.items() if v},
-                )
-            )
+            params = {key: value for key, value in {**call.params, "pageToken": token}.items() if value}
+            page = self._call(replace(call, params=params))
             yield page
             token = page.get("nextPageToken") or None
             if token is None:
@@ -263,30 +261,24 @@ class VertexClient:
         except httpx.TransportError as error:
             reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             if call.is_create and not isinstance(error, NEVER_SENT):
-                raise AmbiguousCreateError(
-                    method=call.method, resource=call.resource, reason=reason
-                ) from error
-            raise TransportError(
-                method=call.method, resource=call.resource + call.verb, reason=reason
-            ) from error
+                raise AmbiguousCreateError(method=call.method, resource=call.target, reason=reason) from error
+            raise TransportError(method=call.method, resource=call.target, reason=reason) from error
         except ApiError as error:
             if call.is_create and error.http_status in RETRYABLE_STATUSES - CREATE_RETRYABLE_STATUSES:
                 # A 500/502/504 can come from a front end after the backend created the job.
                 reason = f"{error.http_status} {error.status}"
-                raise AmbiguousCreateError(
-                    method=call.method, resource=call.resource, reason=reason
-                ) from error
+                raise AmbiguousCreateError(method=call.method, resource=call.target, reason=reason) from error
             raise
 
     def _send(self, call: _Call) -> dict[str, Any]:
-        url = f"{self.base_url(call.location)}/{self.settings.api_version}/{call.resource}{call.verb}"
+        url = f"{self.base_url(call.location)}/{self.settings.api_version}/{call.target}"
         response = self._http.request(call.method, url, json=call.body, params=call.params or None)
         if response.is_success:
             return _json_object(response, call)
         raise ApiError.from_response(
             response,
             method=call.method,
-            resource=call.resource + call.verb,
+            resource=call.target,
             retry_after=_retry_after(response.headers.get("Retry-After"), self.retry.max_retry_after),
         )
 
