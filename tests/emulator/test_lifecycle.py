@@ -6,31 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from support.emulator import sample_dataset
+from support.emulator import FakeClock, sample_dataset
 from vertex_tuning.emulator.jobs import JobService, project_number
 from vertex_tuning.emulator.storage import DataDir
 from vertex_tuning.emulator.store import Store
 from vertex_tuning.wire import JobState, TuningJob
 
-T0 = 1_800_000_000.0
 SECONDS = 100.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
+T0 = FakeClock().start
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def service(tmp_path: Path, clock: Clock) -> JobService:
+def service(tmp_path: Path, clock: FakeClock) -> JobService:
     data = DataDir(tmp_path / "data")
     data.write_text("gs://b/train.jsonl", sample_dataset(20))
     return JobService(Store(tmp_path / "state.sqlite3"), data, job_seconds=SECONDS, clock=clock)
@@ -46,7 +38,7 @@ def create(service: JobService, **spec: object) -> TuningJob:
     return service.create("proj", "us-central1", job)
 
 
-def state_at(service: JobService, clock: Clock, name: str, at: float) -> TuningJob:
+def state_at(service: JobService, clock: FakeClock, name: str, at: float) -> TuningJob:
     clock.now = T0 + at
     return service.get("proj", "us-central1", name.rsplit("/", 1)[1])
 

@@ -22,8 +22,10 @@ import httpx
 import pytest
 
 from vertex_tuning.emulator.admin import EmulatorAdmin
+from vertex_tuning.emulator.jobs import JobService
 from vertex_tuning.emulator.server import EmulatorServer
 from vertex_tuning.emulator.storage import DataDir
+from vertex_tuning.wire import TuningJob
 
 TEST_JOB_SECONDS = 1.0
 PROJECT = "test-project"
@@ -66,6 +68,29 @@ def messages_dataset(n: int = 5) -> str:
 def job_body(training_uri: str, **extra: object) -> dict[str, object]:
     """A minimal valid create body."""
     return {"baseModel": BASE_MODEL, "supervisedTuningSpec": {"trainingDatasetUri": training_uri}, **extra}
+
+
+class FakeClock:
+    """A settable clock for `JobService(clock=...)`: seconds since the epoch."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.start = self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def at(self, offset: float) -> FakeClock:
+        self.now = self.start + offset
+        return self
+
+
+def create_with_service(service: JobService, **spec: object) -> TuningJob:
+    """Create a job on `gs://b/train.jsonl` straight through a JobService (no HTTP)."""
+    body = {
+        "baseModel": BASE_MODEL,
+        "supervisedTuningSpec": {"trainingDatasetUri": "gs://b/train.jsonl", **spec},
+    }
+    return service.create("proj", LOCATION, TuningJob.model_validate(body))
 
 
 class RunningEmulator:
