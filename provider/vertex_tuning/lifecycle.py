@@ -203,7 +203,8 @@ class Lifecycle:
                 f"Tuning job {job.name} is still {latest.short} after waiting "
                 f"{_duration(timeout_seconds)} (wait_timeout_minutes). It keeps running: run `pulumi up` "
                 "again to keep waiting (the next create adopts this job, it never starts a second one), "
-                "or raise wait_timeout_minutes."
+                "or raise wait_timeout_minutes. If it is no longer wanted, stop it with "
+                f"`vertex-tuning jobs cancel {job.name}`: nothing else will, since no resource owns it yet."
             )
         if final.job_state is not JobState.SUCCEEDED:
             message = final.error.message if final.error and final.error.message else "no message"
