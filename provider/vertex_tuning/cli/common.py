@@ -42,7 +42,10 @@ class GlobalOptions:
     location: str | None = None
 
 
-@app.callback()
+EXIT_CODES_HELP = "Exit codes: 0 ok, 1 the service or the job failed, 2 usage or bad input, 130 interrupted."
+
+
+@app.callback(epilog=EXIT_CODES_HELP)
 def global_options(
     ctx: typer.Context,
     project: Annotated[
@@ -58,11 +61,7 @@ def global_options(
         ),
     ] = None,
 ) -> None:
-    """Vertex AI Gemini tuning jobs: operate them, prompt tuned models, run the local emulator.
-
-    Set VERTEX_AI_EMULATOR_HOST=host:port to talk to the local emulator instead of Vertex AI.
-    Exit codes: 0 ok, 1 the service or the job failed, 2 usage or bad input, 130 interrupted.
-    """
+    """Options every command takes; VERTEX_AI_EMULATOR_HOST=host:port selects the local emulator."""
     ctx.obj = GlobalOptions(project=project, location=location)
 
 

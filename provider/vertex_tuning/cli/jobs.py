@@ -77,8 +77,9 @@ def list_jobs(
 
 def jobs_table(jobs: list[TuningJob], title: str) -> Table:
     table = Table(title=title)
+    # Ids and times stay whole (people copy them); the free text wraps.
     for column in ("ID", "State", "Base model", "Display name", "Created", "Endpoint ID"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in {"ID", "Created", "Endpoint ID"})
     for job in jobs:
         endpoint = job.tuned_model.endpoint if job.tuned_model and job.tuned_model.endpoint else ""
         table.add_row(

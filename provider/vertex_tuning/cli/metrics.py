@@ -58,22 +58,27 @@ def panel_series(series: Series, suffix: str) -> Series:
 
 
 def terminal_chart(series: Series, width: int) -> str:
-    import plotext as plt
+    """Loss above accuracy, one line per series, as text (plotext 6's figure API)."""
+    import plotext
 
     panels = [(title, panel_series(series, suffix)) for title, suffix in PANELS]
     panels = [(title, chosen) for title, chosen in panels if chosen] or [("Metrics", series)]
-    plt.clear_figure()
-    plt.subplots(len(panels), 1)
-    plt.plotsize(width, 14 * len(panels))
-    plt.theme("clear")  # no colour codes: the chart goes into pipes and logs too
+    figure = plotext.figure
+    figure.clear()
+    figure.subplots(len(panels), 1)
+    figure.plot_size(width, 14 * len(panels))
     for row, (title, chosen) in enumerate(panels, start=1):
-        plt.subplot(row, 1)
-        plt.title(title)
-        plt.xlabel("step")
+        panel = figure.subplot(row, 1)
+        panel.title(title)
+        panel.label("step", axis=0)
         for key, points in chosen.items():
-            plt.plot([p.step for p in points], [p.value for p in points], label=key, marker="braille")
-    chart: str = plt.build()
-    plt.clear_figure()
+            line = panel.signal([p.step for p in points], [p.value for p in points], marker="braille")
+            line.label(key)
+            line.lines()
+            panel.draw(line)
+    # Colourless: the chart also goes into pipes, logs and CI output.
+    chart: str = figure.build().string(colorless=True)
+    figure.clear()
     return chart
 
 
