@@ -1,0 +1,163 @@
+"""An in-memory tuning service on a virtual clock, for lifecycle tests without HTTP.
+
+It ignores list filters on purpose, so tests prove the lifecycle re-checks labels itself.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from vertex_tuning import wire
+from vertex_tuning.client import MetricPoint
+from vertex_tuning.errors import (
+    AmbiguousCreateError,
+    InvalidArgumentError,
+    NotFoundError,
+    TransportError,
+)
+
+JobState = wire.JobState
+EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+class VirtualClock:
+    """`clock()` and `sleep()` on simulated time: tests never wait."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@dataclass
+class FakeJob:
+    job: wire.TuningJob
+    created: float
+    final: JobState = JobState.SUCCEEDED
+    message: str | None = None
+    cancelled_at: float | None = None
+    pinned: JobState | None = None  # a state the job never leaves (stuck, or seeded as history)
+
+
+@dataclass
+class FakeJobClient:
+    clock: VirtualClock
+    job_seconds: float = 10.0
+    pending_seconds: float = 1.0
+    cancel_seconds: float = 2.0
+    jobs: dict[str, FakeJob] = field(default_factory=dict)
+    calls: Counter[str] = field(default_factory=Counter)
+    # Faults, each consumed once per use.
+    lose_create_answers: int = 0  # the job is made, the answer is lost
+    fail_creates_unsent: int = 0  # the answer is lost and no job was made
+    failing_gets: int = 0
+    failing_lists: int = 0
+    failing_lists_after_create: int = 0
+    reject_label_filter: bool = False
+    next_final: JobState = JobState.SUCCEEDED
+    next_message: str | None = None
+
+    # --- seeding --------------------------------------------------------------------------
+
+    def seed(
+        self, labels: dict[str, str], state: JobState, project: str = "p-1234", location: str = "us-central1"
+    ) -> str:
+        """A job that already exists (from an earlier run), pinned in `state`."""
+        job = wire.TuningJob(base_model="gemini-2.5-flash", labels=labels)
+        name = self._store(project, location, job)
+        self.jobs[name].pinned = state
+        return name
+
+    def _store(self, project: str, location: str, job: wire.TuningJob) -> str:
+        name = f"projects/{project}/locations/{location}/tuningJobs/{len(self.jobs) + 1}"
+        stored = job.model_copy(
+            update={"name": name, "create_time": EPOCH + timedelta(seconds=self.clock.now)}
+        )
+        self.jobs[name] = FakeJob(stored, self.clock.now, self.next_final, self.next_message)
+        return name
+
+    # --- the JobClient protocol -------------------------------------------------------------
+
+    def create_tuning_job(self, project: str, location: str, job: wire.TuningJob) -> wire.TuningJob:
+        self.calls["create"] += 1
+        self.failing_lists, self.failing_lists_after_create = self.failing_lists_after_create, 0
+        if self.fail_creates_unsent:
+            self.fail_creates_unsent -= 1
+            raise AmbiguousCreateError(method="POST", resource="tuningJobs", reason="ReadTimeout")
+        name = self._store(project, location, job)
+        if self.lose_create_answers:
+            self.lose_create_answers -= 1
+            raise AmbiguousCreateError(method="POST", resource="tuningJobs", reason="RemoteProtocolError")
+        return self._view(name)
+
+    def get_tuning_job(self, name: str) -> wire.TuningJob:
+        self.calls["get"] += 1
+        if self.failing_gets:
+            self.failing_gets -= 1
+            raise TransportError(method="GET", resource=name, reason="ConnectError")
+        if name not in self.jobs:
+            raise NotFoundError(http_status=404, status="NOT_FOUND", message="not found", resource=name)
+        return self._view(name)
+
+    def list_tuning_jobs(
+        self, project: str, location: str, *, filter: str | None = None, page_size: int | None = None
+    ) -> Iterator[wire.TuningJob]:
+        self.calls["list"] += 1
+        if self.failing_lists:
+            self.failing_lists -= 1
+            raise TransportError(method="GET", resource="tuningJobs", reason="ConnectError")
+        if filter and self.reject_label_filter:
+            raise InvalidArgumentError(http_status=400, status="INVALID_ARGUMENT", message="bad filter")
+        parent = f"projects/{project}/locations/{location}/"
+        return iter([self._view(name) for name in self.jobs if name.startswith(parent)])
+
+    def cancel_tuning_job(self, name: str) -> None:
+        self.calls["cancel"] += 1
+        fake = self.jobs[name]
+        if not self._state(fake).is_terminal:
+            fake.cancelled_at = self.clock.now
+
+    def read_metrics(self, job: wire.TuningJob) -> dict[str, list[MetricPoint]]:
+        self.calls["metrics"] += 1
+        return {"/train_total_loss": [MetricPoint(1, 2.0), MetricPoint(2, 0.5)]}
+
+    # --- state ----------------------------------------------------------------------------
+
+    def _state(self, fake: FakeJob) -> JobState:
+        if fake.pinned is not None:
+            return fake.pinned
+        age = self.clock.now - fake.created
+        if fake.cancelled_at is not None:
+            done = self.clock.now - fake.cancelled_at >= self.cancel_seconds
+            return JobState.CANCELLED if done else JobState.CANCELLING
+        if age < self.pending_seconds:
+            return JobState.PENDING
+        if age < self.job_seconds:
+            return JobState.RUNNING
+        return fake.final
+
+    def _view(self, name: str) -> wire.TuningJob:
+        fake = self.jobs[name]
+        state = self._state(fake)
+        update: dict[str, object] = {"state": state}
+        if state is JobState.SUCCEEDED:
+            update["tuned_model"] = wire.TunedModel(
+                model=f"projects/1/locations/us-central1/models/{name.rsplit('/', 1)[1]}@1",
+                endpoint=f"projects/1/locations/us-central1/endpoints/{name.rsplit('/', 1)[1]}",
+            )
+        if state is JobState.FAILED:
+            update["error"] = wire.Status(code=3, message=fake.message or "failed")
+        return fake.job.model_copy(update=update)
+
+    def states(self) -> Counter[JobState]:
+        return Counter(self._state(fake) for fake in self.jobs.values())

@@ -1,0 +1,263 @@
+"""Submit-or-adopt, wait and cancel-and-wait against an in-memory service on a virtual clock."""
+
+from __future__ import annotations
+
+import pytest
+from provider_fakes import FakeJobClient, VirtualClock
+
+from vertex_tuning import wire
+from vertex_tuning.errors import AmbiguousCreateError, TransportError
+from vertex_tuning.lifecycle import Lifecycle, TuningJobFailedError, WaitTimeoutError
+from vertex_tuning.spec import ID_LABEL
+
+JobState = wire.JobState
+PROJECT, LOCATION = "p-1234", "us-central1"
+OURS = {ID_LABEL: "a" * 40, "team": "ml"}
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock()
+
+
+@pytest.fixture
+def service(clock: VirtualClock) -> FakeJobClient:
+    return FakeJobClient(clock)
+
+
+@pytest.fixture
+def lines() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def lifecycle(service: FakeJobClient, clock: VirtualClock, lines: list[str]) -> Lifecycle:
+    return Lifecycle(service, log=lines.append, clock=clock, sleep=clock.sleep)
+
+
+def request(labels: dict[str, str] = OURS) -> wire.TuningJob:
+    spec = wire.SupervisedTuningSpec(training_dataset_uri="gs://b/train.jsonl")
+    return wire.TuningJob(base_model="gemini-2.5-flash", supervised_tuning_spec=spec, labels=labels)
+
+
+def submit(lifecycle: Lifecycle, claimed: frozenset[str] = frozenset()) -> wire.TuningJob:
+    return lifecycle.submit_or_adopt(request(), PROJECT, LOCATION, claimed=claimed)
+
+
+# --- submit or adopt ------------------------------------------------------------------------
+
+
+def test_creates_a_labelled_job_when_none_exists(lifecycle: Lifecycle, service: FakeJobClient) -> None:
+    job = submit(lifecycle)
+    assert service.calls["create"] == 1
+    assert job.labels == OURS
+    assert len(service.jobs) == 1
+
+
+@pytest.mark.parametrize("state", [JobState.QUEUED, JobState.PENDING, JobState.RUNNING, JobState.SUCCEEDED])
+def test_adopts_own_job_in_a_live_or_successful_state(
+    lifecycle: Lifecycle, service: FakeJobClient, lines: list[str], state: JobState
+) -> None:
+    existing = service.seed(OURS, state)
+    assert submit(lifecycle).name == existing
+    assert service.calls["create"] == 0
+    assert any("adopting" in line and existing in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "state", [JobState.FAILED, JobState.CANCELLED, JobState.CANCELLING, JobState.EXPIRED]
+)
+def test_never_adopts_a_failed_or_cancelled_job(
+    lifecycle: Lifecycle, service: FakeJobClient, state: JobState
+) -> None:
+    old = service.seed(OURS, state)
+    job = submit(lifecycle)
+    assert job.name != old
+    assert service.calls["create"] == 1
+
+
+def test_never_adopts_a_job_with_another_identity(lifecycle: Lifecycle, service: FakeJobClient) -> None:
+    # The fake ignores the list filter, so only the lifecycle's own label check keeps this out.
+    other = service.seed({ID_LABEL: "b" * 40}, JobState.RUNNING)
+    assert submit(lifecycle).name != other
+    assert service.calls["create"] == 1
+
+
+def test_prefers_a_succeeded_job_over_a_running_duplicate(
+    lifecycle: Lifecycle, service: FakeJobClient
+) -> None:
+    service.seed(OURS, JobState.RUNNING)
+    done = service.seed(OURS, JobState.SUCCEEDED)
+    assert submit(lifecycle).name == done
+
+
+def test_a_claimed_job_is_not_adopted(lifecycle: Lifecycle, service: FakeJobClient) -> None:
+    """`--replace` with identical inputs: the old resource's job is claimed, so a new one is made."""
+    old = service.seed(OURS, JobState.SUCCEEDED)
+    job = submit(lifecycle, claimed=frozenset({old}))
+    assert job.name != old
+    assert service.calls["create"] == 1
+
+
+def test_falls_back_to_an_unfiltered_list_when_label_filters_are_refused(
+    lifecycle: Lifecycle, service: FakeJobClient
+) -> None:
+    service.reject_label_filter = True
+    existing = service.seed(OURS, JobState.RUNNING)
+    assert submit(lifecycle).name == existing
+
+
+def test_lost_create_answer_adopts_the_job_it_made(
+    lifecycle: Lifecycle, service: FakeJobClient, lines: list[str]
+) -> None:
+    service.lose_create_answers = 1
+    job = submit(lifecycle)
+    assert len(service.jobs) == 1
+    assert job.name in service.jobs
+    assert service.calls["create"] == 1
+    assert any("answer to the create was lost" in line for line in lines)
+
+
+def test_lost_create_answer_adopts_even_a_job_that_already_failed(
+    lifecycle: Lifecycle, service: FakeJobClient
+) -> None:
+    """The job we just made is ours whatever its state; creating again would be a second job."""
+    service.lose_create_answers = 1
+    service.job_seconds = 0.0
+    service.pending_seconds = 0.0
+    service.next_final = JobState.FAILED
+    job = submit(lifecycle)
+    assert len(service.jobs) == 1
+    assert job.job_state is JobState.FAILED
+
+
+def test_lost_create_answer_with_no_job_creates_once_more(
+    lifecycle: Lifecycle, service: FakeJobClient
+) -> None:
+    service.fail_creates_unsent = 1
+    submit(lifecycle)
+    assert len(service.jobs) == 1
+    assert service.calls["create"] == 2
+    assert service.calls["list"] == 1 + len(lifecycle.ambiguous_lookup_delays)
+
+
+def test_lost_create_answer_twice_raises_without_a_third_post(
+    lifecycle: Lifecycle, service: FakeJobClient
+) -> None:
+    service.fail_creates_unsent = 2
+    with pytest.raises(AmbiguousCreateError):
+        submit(lifecycle)
+    assert service.calls["create"] == 2
+
+
+def test_unanswered_lookups_after_a_lost_create_never_risk_a_second_job(
+    lifecycle: Lifecycle, service: FakeJobClient
+) -> None:
+    service.fail_creates_unsent = 1
+    service.failing_lists_after_create = len(lifecycle.ambiguous_lookup_delays)
+    with pytest.raises(TuningJobFailedError, match="Run `pulumi up` again"):
+        submit(lifecycle)
+    assert service.calls["create"] == 1
+
+
+# --- wait -----------------------------------------------------------------------------------
+
+
+def test_wait_returns_the_succeeded_job_with_one_line_per_state(
+    lifecycle: Lifecycle, service: FakeJobClient, lines: list[str]
+) -> None:
+    job = lifecycle.wait(submit(lifecycle), timeout_seconds=3600)
+    assert job.job_state is JobState.SUCCEEDED
+    assert [line.split(" is ")[1].split()[0] for line in lines] == ["PENDING", "RUNNING", "SUCCEEDED"]
+    assert "console.cloud.google.com" in lines[0]
+    assert all("console" not in line for line in lines[1:])
+    assert service.calls["get"] <= 12  # a 10 s job: the fast start of the schedule
+
+
+def test_wait_on_a_failed_job_names_it_quotes_the_service_and_says_what_next(
+    lifecycle: Lifecycle, service: FakeJobClient
+) -> None:
+    service.next_final = JobState.FAILED
+    service.next_message = "Line 3 of gs://b/train.jsonl: roles must alternate."
+    job = submit(lifecycle)
+    with pytest.raises(TuningJobFailedError) as caught:
+        lifecycle.wait(job, timeout_seconds=3600)
+    text = str(caught.value)
+    assert str(job.name) in text
+    assert "FAILED" in text
+    assert "Line 3 of gs://b/train.jsonl: roles must alternate" in text
+    assert "pulumi up" in text
+
+
+def test_wait_on_a_job_cancelled_elsewhere_is_an_error(lifecycle: Lifecycle, service: FakeJobClient) -> None:
+    job = submit(lifecycle)
+    service.cancel_tuning_job(str(job.name))
+    with pytest.raises(TuningJobFailedError, match=r"CANCELLED.*cancelled outside"):
+        lifecycle.wait(job, timeout_seconds=3600)
+
+
+def test_deadline_leaves_the_job_running_and_says_the_next_up_adopts_it(
+    lifecycle: Lifecycle, service: FakeJobClient, clock: VirtualClock
+) -> None:
+    service.job_seconds = 10_000
+    job = submit(lifecycle)
+    with pytest.raises(WaitTimeoutError) as caught:
+        lifecycle.wait(job, timeout_seconds=600)
+    assert clock.now == pytest.approx(600)
+    assert "keeps running" in str(caught.value) and "adopts" in str(caught.value)
+    assert str(job.name) in str(caught.value) and "RUNNING" in str(caught.value)
+    assert service.calls["cancel"] == 0
+    assert service.states()[JobState.RUNNING] == 1
+
+
+def test_wait_rides_through_an_outage(lifecycle: Lifecycle, service: FakeJobClient, lines: list[str]) -> None:
+    job = submit(lifecycle)
+    service.failing_gets = 5
+    assert lifecycle.wait(job, timeout_seconds=3600).job_state is JobState.SUCCEEDED
+    assert sum("did not answer" in line for line in lines) == 1
+
+
+def test_wait_gives_up_after_the_outage_budget(lifecycle: Lifecycle, service: FakeJobClient) -> None:
+    lifecycle.outage_budget = 120
+    job = submit(lifecycle)
+    service.failing_gets = 10_000
+    with pytest.raises(TransportError):
+        lifecycle.wait(job, timeout_seconds=3600)
+    assert service.calls["get"] < 20
+
+
+# --- cancel and wait ------------------------------------------------------------------------
+
+
+def test_delete_of_a_running_job_cancels_and_waits_until_cancelled(
+    lifecycle: Lifecycle, service: FakeJobClient, clock: VirtualClock
+) -> None:
+    job = submit(lifecycle)
+    clock.sleep(5)
+    final = lifecycle.cancel_and_wait(str(job.name))
+    assert final is not None and final.job_state is JobState.CANCELLED
+    assert service.calls["cancel"] == 1
+
+
+def test_delete_of_a_cancelling_job_only_waits(lifecycle: Lifecycle, service: FakeJobClient) -> None:
+    job = submit(lifecycle)
+    service.cancel_tuning_job(str(job.name))
+    final = lifecycle.cancel_and_wait(str(job.name))
+    assert final is not None and final.job_state is JobState.CANCELLED
+    assert service.calls["cancel"] == 1  # the out-of-band one only
+
+
+def test_delete_of_a_succeeded_job_changes_nothing_and_says_what_remains(
+    lifecycle: Lifecycle, service: FakeJobClient, clock: VirtualClock, lines: list[str]
+) -> None:
+    job = submit(lifecycle)
+    clock.sleep(60)
+    final = lifecycle.cancel_and_wait(str(job.name))
+    assert final is not None and final.job_state is JobState.SUCCEEDED
+    assert service.calls["cancel"] == 0
+    assert "remain" in lines[-1] and "endpoints/" in lines[-1] and "models/" in lines[-1]
+
+
+def test_delete_of_a_missing_job_is_fine(lifecycle: Lifecycle, service: FakeJobClient) -> None:
+    assert lifecycle.cancel_and_wait("projects/p-1234/locations/us-central1/tuningJobs/999") is None
+    assert service.calls["cancel"] == 0
