@@ -32,7 +32,7 @@ def credentials() -> FakeCredentials:
 def make_client(
     recorder: Recorder, clock: FakeClock, credentials: FakeCredentials
 ) -> Iterable[ClientFactory]:
-    """Build a client on the recorder; keyword arguments override Settings and RetryPolicy fields."""
+    """Build a client on the recorder: keyword arguments are Settings fields, `retry` a RetryPolicy."""
     made: list[VertexClient] = []
 
     def make(*, retry: RetryPolicy | None = None, **settings: Any) -> VertexClient:

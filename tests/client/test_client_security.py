@@ -22,14 +22,14 @@ from client_fakes import (
     api_error,
     job_json,
 )
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from vertex_tuning import client as client_module
 from vertex_tuning.auth import GoogleAuth, token_allowed
 from vertex_tuning.client import RetryPolicy, VertexClient
 from vertex_tuning.errors import InvalidNameError, VertexTuningError
-from vertex_tuning.names import validate_location, validate_numeric_id, validate_project
+from vertex_tuning.names import api_host, validate_location, validate_numeric_id, validate_project
 from vertex_tuning.settings import Settings, resolve_settings
 from vertex_tuning.wire import GenerateContentRequest, TuningJob
 
@@ -124,8 +124,21 @@ def test_names_the_server_returns_are_validated_too(make_client: ClientFactory, 
     assert [request.url.path for request in recorder.requests] == [f"/v1/{JOB_NAME}"]
 
 
+HOSTILE_PART = st.one_of(
+    st.text(max_size=12),
+    st.from_regex(r"[a-z0-9.%/\\-]{1,14}", fullmatch=True),  # valid characters mixed with path ones
+)
+
+
+def part(*valid: str) -> st.SearchStrategy[str]:
+    """Mostly valid values, a third of the time a hostile one, so both branches get exercised."""
+    return st.integers(0, 2).flatmap(lambda pick: HOSTILE_PART if pick == 0 else st.sampled_from(valid))
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=40))
+@given(
+    st.one_of(st.text(max_size=40), part("us-central1", "europe-west4", "asia-south1", "global", "us", "eu"))
+)
 def test_any_location_is_rejected_or_lands_on_its_own_google_host(location: str) -> None:
     sent: list[httpx.Request] = []
     transport = httpx.MockTransport(lambda request: sent.append(request) or httpx.Response(200, json={}))
@@ -137,12 +150,43 @@ def test_any_location_is_rejected_or_lands_on_its_own_google_host(location: str)
         except InvalidNameError:
             assert sent == []
             return
-    expected_host = {"global": "aiplatform.googleapis.com", "us": "aiplatform.us.rep.googleapis.com"}.get(
-        location,
-        {"eu": "aiplatform.eu.rep.googleapis.com"}.get(location, f"{location}-aiplatform.googleapis.com"),
-    )
+    shared_hosts = {
+        "global": "aiplatform.googleapis.com",
+        "us": "aiplatform.us.rep.googleapis.com",
+        "eu": "aiplatform.eu.rep.googleapis.com",
+    }
+    expected_host = shared_hosts.get(location, f"{location}-aiplatform.googleapis.com")
     assert [request.url.host for request in sent] == [expected_host]
     assert sent[0].url.path == f"/v1/projects/{PROJECT}/locations/{location}/tuningJobs"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=80),
+        st.builds(
+            job_in,
+            part("tuning-proj", "123456789"),
+            part("us-central1", "europe-west4", "global", "us", "eu"),
+            part("1", "42", "9" * 19),
+        ),
+    )
+)
+def test_any_job_name_is_rejected_or_requested_verbatim_from_its_own_host(name: str) -> None:
+    sent: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda request: sent.append(request) or httpx.Response(200, json={}))
+    settings = Settings(project=PROJECT)
+    with VertexClient(settings, transport=transport, credentials=FakeCredentials()) as client:
+        try:
+            client.get_tuning_job(name)
+        except InvalidNameError:
+            event("rejected")
+            assert sent == []
+            return
+    event("accepted")
+    (request,) = sent
+    assert request.url.host == api_host(name.split("/")[3])
+    assert request.url.raw_path.decode() == f"/v1/{name}"
 
 
 @settings(max_examples=300, deadline=None)
@@ -220,6 +264,17 @@ def test_google_auth_adds_nothing_for_other_hosts(credentials: FakeCredentials) 
 
     assert all("Authorization" not in request.headers for request in sent)
     assert credentials.refreshes == 0
+
+
+def test_redirects_are_not_followed_so_a_token_cannot_be_bounced_elsewhere(
+    make_client: ClientFactory, recorder: Recorder
+) -> None:
+    recorder.script(httpx.Response(302, headers={"Location": "https://evil.com/steal"}))
+
+    with pytest.raises(VertexTuningError, match="failed with 302"):
+        make_client().get_tuning_job(JOB_NAME)
+
+    assert [request.url.host for request in recorder.requests] == ["us-central1-aiplatform.googleapis.com"]
 
 
 FAILURES = [
