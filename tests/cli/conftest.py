@@ -22,7 +22,7 @@ def cli(emulator: InProcessEmulator, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     for name in ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_LOCATION"):
         monkeypatch.delenv(name, raising=False)
     runner = CliRunner()
-    env = {**emulator.env, "GOOGLE_CLOUD_PROJECT": PROJECT, "COLUMNS": "200"}
+    env = {**emulator.env, "GOOGLE_CLOUD_PROJECT": PROJECT}
 
     def invoke(*args: str, **extra_env: str | None) -> Result:
         return runner.invoke(app, list(args), env={**env, **extra_env})

@@ -15,7 +15,7 @@ QUICKSTART_DATASET = Path(__file__).parents[2] / "quickstart" / "data" / "train.
 
 
 def validate(*args: str):
-    return CliRunner().invoke(app, ["dataset", "validate", *args], env={"COLUMNS": "200"})
+    return CliRunner().invoke(app, ["dataset", "validate", *args])
 
 
 def test_a_valid_dataset_passes_with_its_token_estimate(tmp_path):
