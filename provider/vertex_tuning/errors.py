@@ -71,8 +71,8 @@ class ApiError(_StructuredError):
 
     def _sentence(self) -> str:
         request = f"{self.method} {self.resource}".strip() or "the request"
-        text = f"{request} failed with {self.http_status} {self.status}: {self.message.rstrip('.')}."
-        return f"{text} {self.hint}" if self.hint else text
+        text = f"{request} failed with {self.http_status} {self.status} ({self.message.rstrip('.')})"
+        return f"{text}; {self.hint}." if self.hint else f"{text}."
 
     @classmethod
     def from_response(
@@ -93,19 +93,19 @@ class ApiError(_StructuredError):
 
 
 class InvalidArgumentError(ApiError):
-    hint = "Fix the input the message names and run again."
+    hint = "fix the input the message names and run again"
 
 
 class FailedPreconditionError(ApiError):
-    hint = "The resource is not in a state that allows this call; check its current state."
+    hint = "the resource is not in a state that allows this call; check its current state"
 
 
 class OutOfRangeError(ApiError):
-    hint = "Fix the input the message names and run again."
+    hint = "fix the input the message names and run again"
 
 
 class NotFoundError(ApiError):
-    hint = "Check the name, project and location."
+    hint = "check the name, project and location"
 
 
 class AlreadyExistsError(ApiError):
@@ -113,22 +113,22 @@ class AlreadyExistsError(ApiError):
 
 
 class AbortedError(ApiError):
-    hint = "Another change happened at the same time; run again."
+    hint = "another change happened at the same time; run again"
 
 
 class PermissionDeniedError(ApiError):
     hint = (
-        "Check that the caller (or the impersonated service account) has the Vertex AI User role "
-        "on the project and that the Vertex AI API is enabled."
+        "check that the caller (or the impersonated service account) has the Vertex AI User role "
+        "on the project and that the Vertex AI API is enabled"
     )
 
 
 class UnauthenticatedError(ApiError):
-    hint = "Refresh credentials with `gcloud auth application-default login`."
+    hint = "refresh credentials with `gcloud auth application-default login`"
 
 
 class ResourceExhaustedError(ApiError):
-    hint = "A quota or rate limit was hit; wait and retry, or request more quota for the project."
+    hint = "a quota or rate limit was hit; wait and retry, or request more quota for the project"
 
 
 class CancelledError(ApiError):
@@ -136,19 +136,19 @@ class CancelledError(ApiError):
 
 
 class InternalError(ApiError):
-    hint = "The service failed; retry later."
+    hint = "the service failed; retry later"
 
 
 class UnavailableError(ApiError):
-    hint = "The service is unavailable; retry later."
+    hint = "the service is unavailable; retry later"
 
 
 class DeadlineExceededError(ApiError):
-    hint = "The service timed out; retry later."
+    hint = "the service timed out; retry later"
 
 
 class UnimplementedError(ApiError):
-    hint = "This API version or location may not support the call."
+    hint = "this API version or location may not support the call"
 
 
 ERROR_CLASSES: dict[str, type[ApiError]] = {

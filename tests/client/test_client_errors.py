@@ -68,7 +68,7 @@ def test_the_envelope_picks_the_class_by_status_and_keeps_every_field(
     )
     assert error.details == DETAILS
     assert str(error).startswith(
-        f"GET {JOB_NAME} failed with {code} {status}: The adapter size is not supported."
+        f"GET {JOB_NAME} failed with {code} {status} (The adapter size is not supported)"
     )
 
 
@@ -115,7 +115,7 @@ def test_messages_say_what_to_do_next() -> None:
     denied = from_response(api_error(403, "PERMISSION_DENIED", "Permission denied on resource."))
     unauthenticated = from_response(api_error(401, "UNAUTHENTICATED", "Request had invalid credentials."))
 
-    assert "Check the name, project and location" in str(not_found)
+    assert "check the name, project and location" in str(not_found)
     assert "Vertex AI User role" in str(denied)
     assert "gcloud auth application-default login" in str(unauthenticated)
 
