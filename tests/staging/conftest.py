@@ -1,0 +1,1 @@
+from support.emulator import emulator  # noqa: F401  (fixture)
