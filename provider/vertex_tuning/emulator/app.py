@@ -382,8 +382,8 @@ def _match(method: str, path: str) -> tuple[ApiRoute, dict[str, str]]:
         if route.method == method:
             return route, {key: value for key, value in found.groupdict().items() if value is not None}
         known_path = True
-    if known_path:
-        raise ApiError("UNIMPLEMENTED", f"Method {method} is not supported on {path}.", http_status=405)
+    if known_path:  # Google answers a wrong verb on a known path with 404 as well.
+        raise not_found(f"Method {method} is not found on {path}.")
     raise not_found(f"The requested URL {path} was not found on this server.")
 
 

@@ -1,0 +1,230 @@
+"""Bad input never crashes the emulator: malformed bodies, wrong types, huge bodies, odd routes, fuzz."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from support.discovery import assert_error_envelope, assert_matches_schema
+from support.emulator import job_body, sample_dataset
+
+TRAIN = "gs://z/train.jsonl"
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def assert_google_error(response: httpx.Response) -> None:
+    assert response.status_code in (400, 404, 413), response.text
+    body = response.json()
+    assert_error_envelope(body, body["error"]["status"], response.status_code)
+
+
+def still_serving(em) -> None:
+    assert em.http.get(f"{em.parent()}/tuningJobs").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"{", b"[]", b"null", b'"text"', b"\xff\xfe", b'{"baseModel": }', b"{}" * 3],
+)
+def test_malformed_json_is_a_400(emulator, raw):
+    response = emulator.http.post(f"{emulator.parent()}/tuningJobs", content=raw)
+    assert response.status_code == 400
+    assert_error_envelope(response.json(), "INVALID_ARGUMENT", 400)
+    still_serving(emulator)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"baseModel": 5, "supervisedTuningSpec": {"trainingDatasetUri": TRAIN}},
+        {"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": "gs://x"},
+        {"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {"trainingDatasetUri": [TRAIN]}},
+        {**job_body(TRAIN), "labels": ["a"]},
+        {**job_body(TRAIN), "labels": {"a": 1}},
+        {"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN,
+         "hyperParameters": {"adapterSize": 99}}},
+        {"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN,
+         "hyperParameters": {"epochCount": 1.5}}},
+    ],
+)  # fmt: skip
+def test_wrong_types_are_a_400_naming_the_field(emulator, body):
+    response = emulator.http.post(f"{emulator.parent()}/tuningJobs", json=body)
+    assert response.status_code == 400
+    assert_error_envelope(response.json(), "INVALID_ARGUMENT", 400)
+    assert "Invalid value at 'tuning_job." in response.json()["error"]["message"]
+
+
+def test_oversized_bodies_are_a_413(emulator):
+    big = json.dumps({**job_body(TRAIN), "description": "x" * (9 * 1024 * 1024)})
+    response = emulator.http.post(f"{emulator.parent()}/tuningJobs", content=big)
+    assert response.status_code == 413
+    assert_error_envelope(response.json(), "INVALID_ARGUMENT", 413)
+    still_serving(emulator)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/", 404),
+        ("GET", "/v2/projects/p/locations/us-central1/tuningJobs", 404),
+        ("GET", "/v1/projects/p/locations/us-central1/models", 404),
+        ("DELETE", "/v1/projects/p/locations/us-central1/tuningJobs/1", 404),
+        ("PATCH", "/v1/projects/p/locations/us-central1/tuningJobs/1", 404),
+        ("GET", "/v1/projects/p/locations/us-central1/tuningJobs/1:cancel", 404),
+        ("GET", "/v1/projects/P!/locations/us-central1/tuningJobs", 404),
+        ("GET", "/v1/projects/p/locations/us-central1/tuningJobs/abc", 404),
+    ],
+)
+def test_unknown_routes_and_methods(emulator, method, path, status):
+    response = emulator.http.request(method, emulator.base_url + path)
+    assert response.status_code == status
+    assert_google_error(response)
+
+
+def test_unknown_query_parameters_are_refused_but_system_ones_tolerated(emulator):
+    url = f"{emulator.parent()}/tuningJobs"
+    assert emulator.http.get(url, params={"orderBy": "createTime"}).status_code == 400
+    tolerated = {
+        "alt": "json",
+        "$alt": "json;enum-encoding=int",
+        "fields": "tuningJobs",
+        "prettyPrint": "false",
+    }
+    assert emulator.http.get(url, params=tolerated).status_code == 200
+    assert emulator.http.get(url, params={"pageSize": "many"}).status_code == 400
+
+
+@FUZZ
+@given(body=JSON)
+def test_fuzz_create_with_any_json(emulator, body):
+    response = emulator.http.post(f"{emulator.parent()}/tuningJobs", json=body)
+    if response.status_code == 200:
+        assert_matches_schema(response.json(), "TuningJob")
+    else:
+        assert_google_error(response)
+
+
+@FUZZ
+@given(
+    spec=st.dictionaries(
+        st.sampled_from(
+            [
+                "trainingDatasetUri",
+                "validationDatasetUri",
+                "hyperParameters",
+                "exportLastCheckpointOnly",
+                "training_dataset_uri",
+            ]
+        ),
+        JSON,
+        max_size=4,
+    ),
+    labels=JSON,
+)
+def test_fuzz_create_with_near_valid_bodies(emulator, spec, labels):  # fmt: skip
+    body = {"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": spec, "labels": labels}
+    response = emulator.http.post(f"{emulator.parent()}/tuningJobs", json=body)
+    if response.status_code == 200:
+        assert_matches_schema(response.json(), "TuningJob")
+    else:
+        assert_google_error(response)
+
+
+@FUZZ
+@given(
+    segment=st.text(st.characters(codec="ascii", exclude_characters="/?#"), min_size=1, max_size=30),
+    method=st.sampled_from(["GET", "POST"]),
+    raw=st.binary(max_size=64),
+)
+def test_fuzz_paths_and_raw_bodies(emulator, segment, method, raw):
+    url = f"{emulator.parent()}/tuningJobs/{segment}"
+    try:
+        response = emulator.http.request(method, url, content=raw)
+    except httpx.InvalidURL:
+        return  # the client refused to send it
+    if response.status_code != 200:
+        assert_google_error(response)
+    still_serving(emulator)
+
+
+def tuned_endpoint(em) -> str:
+    """One tuned endpoint per emulator, made on first use (hypothesis reuses the fixture)."""
+    if not hasattr(em, "fuzz_endpoint"):
+        em.write_object(TRAIN, sample_dataset(3))
+        job = em.wait_for_state(em.create_job(TRAIN)["name"], "JOB_STATE_SUCCEEDED")
+        em.fuzz_endpoint = f"{em.base_url}/v1/{job['tunedModel']['endpoint']}"
+    return str(em.fuzz_endpoint)
+
+
+@FUZZ
+@given(contents=JSON, config=JSON, system=JSON)
+def test_fuzz_generate_content(emulator, contents, config, system):
+    body = {"contents": contents, "generationConfig": config, "systemInstruction": system}
+    response = emulator.http.post(f"{tuned_endpoint(emulator)}:generateContent", json=body)
+    if response.status_code == 200:
+        assert_matches_schema(response.json(), "GenerateContentResponse")
+    else:
+        assert_google_error(response)
+
+
+@FUZZ
+@given(
+    text=st.text(max_size=200),
+    config=st.fixed_dictionaries(
+        {},
+        optional={
+            "maxOutputTokens": st.integers(-2, 50),
+            "candidateCount": st.integers(-1, 9),
+            "stopSequences": st.lists(st.text(max_size=5), max_size=6),
+            "temperature": st.floats(-1, 3),
+        },
+    ),
+)
+def test_fuzz_generate_content_settings(emulator, text, config):  # fmt: skip
+    body = {"contents": [{"role": "user", "parts": [{"text": text}]}], "generationConfig": config}
+    response = emulator.http.post(f"{tuned_endpoint(emulator)}:generateContent", json=body)
+    if response.status_code == 200:
+        answer = response.json()
+        assert_matches_schema(answer, "GenerateContentResponse")
+        assert len(answer["candidates"]) == config.get("candidateCount", 1)
+    else:
+        assert_google_error(response)
+
+
+def test_many_concurrent_clients(emulator):
+    emulator.write_object(TRAIN, sample_dataset(3))
+
+    def client(index: int) -> list[str]:
+        with httpx.Client() as http:
+            names = []
+            for attempt in range(5):
+                body = job_body(TRAIN, labels={"client": str(index), "attempt": str(attempt)})
+                created = http.post(f"{emulator.parent()}/tuningJobs", json=body)
+                assert created.status_code == 200, created.text
+                names.append(created.json()["name"])
+                assert http.get(f"{emulator.base_url}/v1/{names[-1]}").status_code == 200
+            return names
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(client, range(16)))
+    names = [name for names in results for name in names]
+    assert len(set(names)) == 80
+    listed = emulator.http.get(f"{emulator.parent()}/tuningJobs", params={"pageSize": 300}).json()[
+        "tuningJobs"
+    ]
+    assert {job["name"] for job in listed} == set(names)
+    assert emulator.admin.stats()["requests"]["tuningJobs.create"] == 80
