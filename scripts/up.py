@@ -34,7 +34,7 @@ PROMPT = "How do I descale my kettle?"
 # The emulator accepts any well-formed project; a real one is never touched.
 QUICKSTART_PROJECT = "vertex-tuning-quickstart"
 QUICKSTART_LOCATION = "us-central1"
-EMULATOR_JOB_SECONDS = "5"
+EMULATOR_JOB_SECONDS = 5.0
 
 
 def find_pulumi(root: Path, path: str | None) -> Path | None:
@@ -75,11 +75,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_emulator(root: Path, *, port: int, python: str = sys.executable) -> Iterator[str]:
+def running_emulator(root: Path, *, port: int, job_seconds: float) -> Iterator[str]:
     """The emulator as a background process with its data under `.emulator/`; yields host:port."""
     host_port = f"127.0.0.1:{port}"
-    command = [python, "-m", "vertex_tuning.cli", "emulator", "--port", str(port)]
-    command += ["--data-dir", str(root / ".emulator"), "--job-seconds", EMULATOR_JOB_SECONDS]
+    command = [sys.executable, "-m", "vertex_tuning.cli", "emulator", "--port", str(port)]
+    command += ["--data-dir", str(root / ".emulator"), "--job-seconds", str(job_seconds)]
     log = (root / ".emulator.log").open("w")
     process = subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -110,9 +110,8 @@ def wait_until_serving(host_port: str, process: subprocess.Popen[bytes], timeout
 
 def seed_dataset(root: Path, host_port: str) -> None:
     """Put the quickstart's dataset where the program expects it, as a user's upload would."""
-    from vertex_tuning.staging import upload_file
-
     from vertex_tuning.settings import resolve_settings
+    from vertex_tuning.staging import upload_file
 
     emulator = {"VERTEX_AI_EMULATOR_HOST": host_port}
     settings = resolve_settings(project=QUICKSTART_PROJECT, location=QUICKSTART_LOCATION, environ=emulator)
@@ -147,23 +146,27 @@ def run_quickstart(cli: Path, root: Path, env: Mapping[str, str]) -> str:
     return pulumi(cli, "stack", "output", "endpoint", "--stack", STACK, env=env, root=root, capture=True)
 
 
-def ask(endpoint: str, env: Mapping[str, str], root: Path) -> str:
-    command = [str(root / ".venv" / "bin" / "vertex-tuning"), "prompt", endpoint, PROMPT]
+def ask(endpoint: str, env: Mapping[str, str]) -> str:
+    """The tuned model's answer, through the operator CLI as a user would ask it."""
+    command = [sys.executable, "-m", "vertex_tuning.cli", "prompt", endpoint, PROMPT]
     return subprocess.run(command, env=dict(env), check=True, text=True, capture_output=True).stdout.strip()
 
 
-def main(root: Path = ROOT) -> int:
-    cli = find_pulumi(root, os.environ.get("PATH")) or install_pulumi(root, path=os.environ.get("PATH"))
+def main(
+    root: Path = ROOT, *, installer_url: str = INSTALLER_URL, job_seconds: float = EMULATOR_JOB_SECONDS
+) -> int:
+    path = os.environ.get("PATH")
+    cli = find_pulumi(root, path) or install_pulumi(root, installer_url=installer_url, path=path)
     if cli is None:
         print(INSTALL_HINT, file=sys.stderr)
         return 1
-    with running_emulator(root, port=free_port()) as host_port:
+    with running_emulator(root, port=free_port(), job_seconds=job_seconds) as host_port:
         print(f"Emulator serving on {host_port} (data in .emulator/)", flush=True)
         seed_dataset(root, host_port)
         env = pulumi_environment(root, host_port, os.environ)
         try:
             endpoint = run_quickstart(cli, root, env)
-            answer = ask(endpoint, env, root)
+            answer = ask(endpoint, env)
         except subprocess.CalledProcessError as failed:
             command = " ".join(map(str, failed.cmd))
             print(f"`{command}` failed with exit code {failed.returncode}.", file=sys.stderr)
