@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import pytest
 from ledger import ScenarioCost, api_calls_by_route, costs_in, summary_lines
@@ -18,6 +19,20 @@ class Ledger:
 
     def __init__(self, request: pytest.FixtureRequest) -> None:
         self._request = request
+        self._baseline: Counter[str] = Counter()
+
+    def start(self, emulator: RunningEmulator) -> None:
+        """Count from here on: requests the test made to set the scene are not the provider's."""
+        self._baseline = Counter(emulator.admin.stats()["requests"])
+
+    @contextmanager
+    def aside(self, emulator: RunningEmulator) -> Iterator[None]:
+        """Calls the test makes itself in this block (checks, out-of-band steps) are not counted.
+
+        Only for moments when no provider call is running, or its calls would be dropped too."""
+        before = Counter(emulator.admin.stats()["requests"])
+        yield
+        self._baseline += Counter(emulator.admin.stats()["requests"]) - before
 
     def settle(
         self,
@@ -29,7 +44,9 @@ class Ledger:
     ) -> ScenarioCost:
         """`earlier_calls`: requests an emulator served before it restarted (its counts start at zero)."""
         stats = emulator.admin.stats()
-        calls = api_calls_by_route(Counter(stats["requests"]) + Counter(earlier_calls or {}))
+        served = Counter(stats["requests"]) + Counter(earlier_calls or {})
+        served.subtract(self._baseline)
+        calls = api_calls_by_route(served)
         cost = ScenarioCost(
             scenario=scenario or self._request.node.name.removeprefix("test_"),
             jobs_intended=jobs,

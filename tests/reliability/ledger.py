@@ -37,7 +37,7 @@ class ScenarioCost:
 
 def api_calls_by_route(requests: Mapping[str, int]) -> dict[str, int]:
     """The emulator counts API routes only: admin calls made by the test itself are never in it."""
-    return {route: count for route, count in sorted(requests.items()) if count}
+    return {route: count for route, count in sorted(requests.items()) if count > 0}
 
 
 def costs_in(reports: Iterable[Any]) -> list[ScenarioCost]:

@@ -100,7 +100,8 @@ def test_stuck_pending_raises_at_the_deadline_and_says_how_to_stop_it(emulator, 
 
     # The user gives up on it: cancelling it, then creating again, makes a new job.
     httpx.post(f"{emulator.base_url}/v1/{stuck}:cancel", json={}).raise_for_status()
-    emulator.wait_for_state(stuck, "JOB_STATE_CANCELLED")
+    with ledger.aside(emulator):
+        emulator.wait_for_state(stuck, "JOB_STATE_CANCELLED")
     with Deployment(emulator) as deployment:
         job_id, outs = deployment.up(tuning_inputs())
     assert job_id != stuck and outs["state"] == "JOB_STATE_SUCCEEDED"

@@ -153,7 +153,7 @@ def test_other_4xx_is_not_retried(emulator, ledger, route, status):
     with Deployment(emulator) as deployment:
         details = deployment.failed_up(tuning_inputs())
 
-    assert "Denied by test." in details
+    assert "Denied by test" in details, "the service's message, quoted"
     assert emulator.admin.request_count(route) == 1
     ledger.settle(emulator, jobs=0, scenario=f"{status}_on_{route.split('.')[-1]}_not_retried")
 
