@@ -285,3 +285,15 @@ def _list_jobs(emulator: InProcessEmulator) -> list[dict[str, Any]]:
     response = httpx.get(f"{emulator.parent()}/tuningJobs")
     assert response.status_code == 200
     return list(response.json().get("tuningJobs", []))
+
+
+def test_a_create_whose_answer_is_lost_adopts_the_job_it_made(
+    host: ProviderHost, emulator: InProcessEmulator
+) -> None:
+    emulator.admin.drop_next_create()
+    job_id, outs = host.create(checked(host, program_inputs(emulator)))
+    assert outs["state"] == SUCCEEDED
+    assert emulator.get_job(job_id)["state"] == SUCCEEDED
+    assert emulator.admin.stats()["jobs"] == 1
+    assert emulator.admin.request_count("tuningJobs.create") == 1
+    assert any("answer to the create was lost" in line for line in host.stderr_lines)
