@@ -71,7 +71,8 @@ class ApiError(_StructuredError):
 
     def _sentence(self) -> str:
         request = f"{self.method} {self.resource}".strip() or "the request"
-        text = f"{request} failed with {self.http_status} {self.status} ({self.message.rstrip('.')})"
+        # The service's message is quoted verbatim: users search for it.
+        text = f"{request} failed with {self.http_status} {self.status} ({self.message})"
         return f"{text}; {self.hint}." if self.hint else f"{text}."
 
     @classmethod

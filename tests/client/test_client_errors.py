@@ -68,7 +68,7 @@ def test_the_envelope_picks_the_class_by_status_and_keeps_every_field(
     )
     assert error.details == DETAILS
     assert str(error).startswith(
-        f"GET {JOB_NAME} failed with {code} {status} (The adapter size is not supported)"
+        f"GET {JOB_NAME} failed with {code} {status} (The adapter size is not supported.)"
     )
 
 
