@@ -1,0 +1,157 @@
+"""Dataset checks (vertex_tuning.datasets): every problem found, each with its line number."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from support.emulator import messages_dataset, sample_dataset
+from vertex_tuning import catalogue
+from vertex_tuning.datasets import (
+    DatasetProblem,
+    estimate_tokens,
+    truncate_to_tokens,
+    validate_dataset_file,
+    validate_dataset_lines,
+)
+
+FLASH = catalogue.BASE_MODELS["gemini-2.5-flash"]
+LEGACY = catalogue.BASE_MODELS["gemini-1.0-pro-002"]
+TEXT_ONLY = catalogue.BASE_MODELS["translation-llm-002"]
+
+
+def turns(*pairs: tuple[str, object]) -> str:
+    return json.dumps({"contents": [{"role": role, "parts": parts} for role, parts in pairs]})
+
+
+def text(value: str) -> list[dict[str, str]]:
+    return [{"text": value}]
+
+
+def problems(lines: list[str], model=FLASH, purpose="training") -> list[DatasetProblem]:
+    return validate_dataset_lines(lines, model, purpose).problems
+
+
+def test_a_valid_dataset_reports_examples_and_tokens():
+    report = validate_dataset_lines(sample_dataset(12, system="Be kind.").splitlines(), FLASH, "training")
+    assert report.ok and len(report.examples) == 12 and report.problems == []
+    example = report.examples[0]
+    assert example.line == 1 and example.system == "Be kind."
+    assert example.exchanges() == [
+        ("Question 0: tell me about weather please", "Answer 0: weather is a fine subject.")
+    ]
+    assert report.total_tokens == sum(e.input_tokens + e.output_tokens for e in report.examples) > 0
+    assert "12 training examples" in report.summary()
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("{oops", "not valid JSON"),
+        ("[1, 2]", "JSON object"),
+        (json.dumps({"contents": []}), "non-empty list"),
+        (turns(("user", text("hi"))), "last turn must have role 'model'"),
+        (turns(("model", text("hi")), ("user", text("yo"))), "first turn must have role 'user'"),
+        (turns(("user", text("a")), ("user", text("b")), ("model", text("c"))), "alternate"),
+        (turns(("user", []), ("model", text("c"))), "parts must be a non-empty list"),
+        (turns(("user", text("  ")), ("model", text("c"))), "non-empty text"),
+        (turns(("system", text("a")), ("model", text("c"))), "role must be 'user' or 'model'"),
+        (turns(("user", [{"text": "a", "video": 1}]), ("model", text("c"))), "unknown field 'video'"),
+        (
+            turns(("user", [{"text": "a", "functionCall": {"name": "f"}}]), ("model", text("c"))),
+            "exactly one",
+        ),
+        (turns(("user", [{"fileData": {"fileUri": "gs://b/x.png"}}]), ("model", text("c"))), "mimeType"),
+        (
+            turns(
+                ("user", [{"fileData": {"mimeType": "image/png", "fileUri": "http://x"}}]),
+                ("model", text("c")),
+            ),
+            "gs://",
+        ),
+        (json.dumps({"messages": [{"role": "user", "content": "a"}]}), "legacy `messages` format"),
+        (json.dumps({"contents": [], "extra": 1}), "unknown field 'extra'"),
+    ],
+)
+def test_each_problem_names_its_line(line, fragment):
+    found = problems([sample_dataset(1), "", line])
+    assert len(found) == 1
+    assert found[0].line == 3 and fragment in found[0].message, found[0]
+    assert str(found[0]).startswith("line 3: ")
+
+
+def test_all_problems_are_reported_not_just_the_first():
+    found = problems(["{", "[]", sample_dataset(1), "{}"])
+    assert [problem.line for problem in found] == [1, 2, 4]
+
+
+def test_media_only_where_the_model_takes_it_and_at_most_30_images():
+    image = {"fileData": {"mimeType": "image/png", "fileUri": "gs://b/cat.png"}}
+    with_image = turns(("user", [image, {"text": "what is this"}]), ("model", text("a cat")))
+    assert problems([with_image]) == []
+    assert "text only" in problems([with_image], TEXT_ONLY)[0].message
+    many = turns(("user", [image] * 31), ("model", text("cats")))
+    assert "31 images" in problems([many])[0].message
+    report = validate_dataset_lines([with_image], FLASH, "training")
+    assert report.examples[0].images == 1 and report.examples[0].input_tokens >= 258
+
+
+def test_the_legacy_messages_format():
+    assert validate_dataset_lines(messages_dataset(3).splitlines(), LEGACY, "training").ok
+    with_system = json.dumps(
+        {
+            "messages": [
+                {"role": "system", "content": "s"},
+                {"role": "user", "content": "u"},
+                {"role": "model", "content": "m"},
+            ]
+        }
+    )
+    report = validate_dataset_lines([with_system], LEGACY, "training")
+    assert report.ok and report.examples[0].system == "s"
+    assert "`contents` format" in problems(sample_dataset(1).splitlines(), LEGACY)[0].message
+    late_system = json.dumps(
+        {"messages": [{"role": "user", "content": "u"}, {"role": "system", "content": "s"}]}
+    )
+    assert "role" in problems([late_system], LEGACY)[0].message
+
+
+def test_long_examples_are_counted_as_truncated_not_rejected():
+    long_answer = " ".join(["word"] * 40_000)
+    line = turns(("user", text("q")), ("model", text(long_answer)))
+    report = validate_dataset_lines([line, line], catalogue.BASE_MODELS["gemini-1.5-pro-002"], "training")
+    assert report.ok and report.truncated_lines == [1, 2]
+    assert validate_dataset_lines([line], FLASH, "training").truncated_lines == []
+
+
+def test_empty_datasets_and_the_validation_limit(monkeypatch):
+    assert "holds no examples" in problems(["", "  "])[0].message
+    monkeypatch.setattr(catalogue, "MAX_VALIDATION_EXAMPLES", 3)
+    lines = sample_dataset(4).splitlines()
+    assert "limit is 3" in problems(lines, purpose="validation")[0].message
+    assert problems(lines, purpose="training") == []
+
+
+def test_files(tmp_path, monkeypatch):
+    good = tmp_path / "good.jsonl"
+    good.write_text(sample_dataset(5))
+    report = validate_dataset_file(good, FLASH, "training")
+    assert report.ok and report.size_bytes == good.stat().st_size
+    assert (
+        "cannot read"
+        in validate_dataset_file(tmp_path / "missing.jsonl", FLASH, "training").problems[0].message
+    )
+    binary = tmp_path / "data.bin"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    assert "not UTF-8" in validate_dataset_file(binary, FLASH, "training").problems[0].message
+    monkeypatch.setattr(catalogue, "MAX_DATASET_BYTES", 10)
+    assert "bytes; the limit" in validate_dataset_file(good, FLASH, "training").problems[0].message
+
+
+def test_token_estimate_and_truncation_agree():
+    assert estimate_tokens("") == 0
+    assert estimate_tokens("Hello, world!") == 4  # Hello , world !
+    assert truncate_to_tokens("Hello, world! Bye.", 2) == "Hello,"
+    assert truncate_to_tokens("short", 10) == "short"
+    assert estimate_tokens(truncate_to_tokens("one two three four", 3)) == 3
