@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import signal
 import threading
 from pathlib import Path
@@ -13,7 +14,15 @@ from ..emulator.faults import parse_fault
 from ..emulator.server import DEFAULT_JOB_SECONDS, EmulatorServer
 from . import app
 
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+def is_loopback(host: str) -> bool:
+    """Whether binding `host` keeps the emulator private to this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def serve(
@@ -44,7 +53,7 @@ def serve(
         faults = [parse_fault(spec) for spec in fault or []]
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--fault") from None
-    if host not in _LOOPBACK:
+    if not is_loopback(host):
         typer.secho(f"warning: listening on {host}, reachable from other machines", err=True, fg="yellow")
     server = EmulatorServer(
         data_dir, state_file=state, host=host, port=port, job_seconds=job_seconds, faults=faults
