@@ -16,6 +16,7 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import replace
+from enum import Enum
 from typing import Any
 
 from pulumi.dynamic import (
@@ -28,6 +29,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pydantic import BaseModel
 
 from . import concurrency, names, settings, spec, wire
 from .client import MetricPoint, VertexClient
@@ -290,7 +292,7 @@ def job_outputs(job: wire.TuningJob) -> dict[str, Any]:
         "state": job.job_state.value,
         "tuned_model_name": tuned.model,
         "tuned_model_endpoint_name": tuned.endpoint,
-        "checkpoints": [checkpoint.model_dump(exclude_none=True) for checkpoint in tuned.checkpoints or []],
+        "checkpoints": [_plain(checkpoint) for checkpoint in tuned.checkpoints or []],
         "experiment": job.experiment,
         "hyper_parameters": {
             "epoch_count": hyper.epoch_count,
@@ -298,13 +300,29 @@ def job_outputs(job: wire.TuningJob) -> dict[str, Any]:
             "learning_rate_multiplier": hyper.learning_rate_multiplier,
         },
         # Example contents stay out of the state: they are the user's data, not a result.
-        "tuning_data_stats": stats.model_dump(exclude_none=True, exclude={"user_dataset_examples"})
-        if stats
-        else {},
+        "tuning_data_stats": _plain(stats, exclude={"user_dataset_examples"}) if stats else {},
         "create_time": body.get("createTime"),
         "start_time": body.get("startTime"),
         "end_time": body.get("endTime"),
         "console_url": names.console_url(str(job.name)) if job.name else None,
+    }
+
+
+def _plain(model: BaseModel, exclude: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+    """A wire message as snake_case Python values, int64 as ints (its JSON form has strings)."""
+
+    def value(item: Any) -> Any:
+        if isinstance(item, BaseModel):
+            return _plain(item)
+        if isinstance(item, list):
+            return [value(element) for element in item]
+        return item.value if isinstance(item, Enum) else item
+
+    fields = type(model).model_fields
+    return {
+        name: value(getattr(model, name))
+        for name in fields
+        if name not in exclude and getattr(model, name) is not None
     }
 
 

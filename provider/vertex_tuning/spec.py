@@ -341,6 +341,7 @@ _FIELD_RULES: dict[str, Callable[[Any], Any]] = {
 }
 _DEFAULTS: dict[str, Any] = {
     "location": names.DEFAULT_LOCATION,
+    "labels": {},
     "wait_timeout_minutes": DEFAULT_WAIT_TIMEOUT_MINUTES,
 }
 _REQUIRED = ("training_dataset_uri", *IDENTITY_INPUTS)

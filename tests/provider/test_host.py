@@ -8,13 +8,15 @@ config and error reporting are the real ones.
 from __future__ import annotations
 
 import base64
+import threading
+import time
 from typing import Any
 
 import dill
 import httpx
 import pytest
 
-from support.emulator import PROJECT, InProcessEmulator, sample_dataset
+from support.emulator import PROJECT, EmulatorProcess, InProcessEmulator, RunningEmulator, sample_dataset
 from support.provider_host import UNKNOWN, HostCallError, HostFactory, ProviderHost
 from vertex_tuning.provider import TuningJobProvider
 from vertex_tuning.wire import JobState
@@ -32,7 +34,7 @@ def host(provider_host: HostFactory, emulator: InProcessEmulator) -> ProviderHos
     return started
 
 
-def program_inputs(emulator: InProcessEmulator, name: str = "train", **extra: Any) -> dict[str, Any]:
+def program_inputs(emulator: RunningEmulator, name: str = "train", **extra: Any) -> dict[str, Any]:
     """What the program gives a TuningJob (before check): project and location come from config."""
     uri = f"gs://acme-ml/{name}.jsonl"
     emulator.write_object(uri, sample_dataset(12))
@@ -297,3 +299,27 @@ def test_a_create_whose_answer_is_lost_adopts_the_job_it_made(
     assert emulator.admin.stats()["jobs"] == 1
     assert emulator.admin.request_count("tuningJobs.create") == 1
     assert any("answer to the create was lost" in line for line in host.stderr_lines)
+
+
+def test_waiting_rides_through_an_emulator_restart(
+    provider_host: HostFactory, emulator_process: EmulatorProcess
+) -> None:
+    host = provider_host(TuningJobProvider(), env=emulator_process.env)
+    host.configure({"vertex-tuning:project": PROJECT})
+    inputs = checked(host, program_inputs(emulator_process))
+    emulator_process.admin.stick_next_job(JobState.RUNNING)
+    created: list[tuple[str, dict[str, Any]]] = []
+    waiting = threading.Thread(target=lambda: created.append(host.create(inputs)))
+    waiting.start()
+    running = host.wait_for_stderr(lambda line: "is RUNNING" in line)
+    name = running.split()[1]
+
+    emulator_process.stop()  # polls now meet refused connections
+    time.sleep(2)
+    emulator_process.start()
+    emulator_process.admin.stick_job(name, None)
+    waiting.join(timeout=120)
+
+    assert created and created[0][0] == name
+    assert created[0][1]["state"] == SUCCEEDED
+    assert emulator_process.admin.stats()["jobs"] == 1
