@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,14 +24,23 @@ from urllib.parse import quote
 import httpx
 import tenacity
 
-from . import __version__
+from . import __version__, catalogue
 from .auth import GoogleAuth
 from .client import RetryPolicy
-from .errors import ApiError, ConfigurationError, NotFoundError, TransportError
+from .datasets import Purpose, validate_dataset_file
+from .errors import ApiError, ConfigurationError, NotFoundError, TransportError, VertexTuningError
 from .settings import Settings
+from .spec import is_unknown
 
 STORAGE_HOST = "https://storage.googleapis.com"
 STAGING_CONFIG = "vertex-tuning:stagingUri"
+LOCAL_DATASETS: tuple[tuple[str, str, Purpose], ...] = (
+    ("training_dataset", "training_dataset_uri", "training"),
+    ("validation_dataset", "validation_dataset_uri", "validation"),
+)
+"""(local file input, the URI input it becomes, what the file is for)."""
+# A tuned model's base model is not known offline; its datasets are checked as for this one.
+FALLBACK_MODEL = "gemini-2.5-flash"
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
 _RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _CHUNK = 1024 * 1024
@@ -233,3 +242,74 @@ def upload_file(
     finally:
         if client is None:
             storage.close()
+
+
+# --- the provider's side: check plans the URIs, create uploads --------------------------------
+
+
+def plan_local_datasets(
+    props: Mapping[str, Any], default_staging_uri: str | None
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """For check: validate each local dataset file and give it its content-addressed URI.
+
+    Reads the files, never the network. Returns the inputs with `training_dataset_uri` (and
+    `validation_dataset_uri`) set to `gs://BUCKET/PREFIX/<sha256>.jsonl`, and every problem as
+    (input name, reason). The URI holds the content's hash, so diff sees a content change and
+    nothing else; the path stays an input only so that create knows what to upload.
+    """
+    planned: dict[str, Any] = dict(props)
+    problems: list[tuple[str, str]] = []
+    sources = [source for source in LOCAL_DATASETS if props.get(source[0]) is not None]
+    if not sources:
+        return planned, problems
+    location, problem = _staging_location(props.get("staging_uri") or default_staging_uri)
+    problems += problem
+    model = catalogue.find_base_model(str(props.get("base_model") or FALLBACK_MODEL))
+    for path_input, uri_input, purpose in sources:
+        value = props[path_input]
+        if is_unknown(value):
+            continue
+        if props.get(uri_input) is not None:
+            problems.append((path_input, f"set only one of {path_input} (a local file) and {uri_input}"))
+            continue
+        report = validate_dataset_file(Path(str(value)), model or _fallback_model(), purpose)
+        problems += [(path_input, f"{value}: {found}") for found in report.problems]
+        if report.ok and location is not None:
+            planned[uri_input] = location.uri_for(file_sha256(Path(str(value))))
+    return planned, problems
+
+
+def _staging_location(value: Any) -> tuple[StagingLocation | None, list[tuple[str, str]]]:
+    if value is None:
+        return None, [
+            (
+                "staging_uri",
+                "local datasets are uploaded before tuning: set staging_uri, or run "
+                "`pulumi config set vertex-tuning:stagingUri gs://BUCKET/PREFIX`",
+            )
+        ]
+    if is_unknown(value):
+        return None, []
+    try:
+        return StagingLocation.parse(value), []
+    except StagingUriError as error:
+        return None, [("staging_uri", str(error))]
+
+
+def _fallback_model() -> catalogue.BaseModel:
+    model = catalogue.find_base_model(FALLBACK_MODEL)
+    assert model is not None
+    return model
+
+
+def upload_local_datasets(settings: Settings, props: Mapping[str, Any]) -> None:
+    """For create: upload each local dataset to the URI check gave it, unless it is already there."""
+    for path_input, uri_input, _ in LOCAL_DATASETS:
+        if props.get(path_input) is None:
+            continue
+        path, uri = Path(str(props[path_input])), str(props[uri_input])
+        if not uri.endswith(f"/{file_sha256(path)}.jsonl"):
+            raise VertexTuningError(
+                f"{path} changed after check hashed it; run `pulumi up` again to tune its new content"
+            )
+        upload_file(settings, path, uri, skip_existing=True)
