@@ -260,7 +260,7 @@ class JobService:
                 f"Endpoint projects/{project_number(project)}/locations/{location}/endpoints/{endpoint_id} "
                 "not found."
             )
-        return row, self.outcome(row)
+        return row, {**self.outcome(row), "exchanges": self.store.exchanges(row.id)}
 
     def job_by_experiment(self, project: str, location: str, experiment_id: str) -> JobRow:
         job_id = experiment_id.removeprefix("tuning-experiment-")
@@ -294,9 +294,9 @@ class JobService:
         """What training on this job's datasets gives; read once, when the job starts, then kept."""
         if row.outcome is not None:
             return row.outcome
-        return self.store.settle_outcome(row.id, self._train(row))
+        return self.store.settle_outcome(row.id, *self._train(row))
 
-    def _train(self, row: JobRow) -> dict[str, Any]:
+    def _train(self, row: JobRow) -> tuple[dict[str, Any], list[list[str]]]:
         model = catalogue.find_base_model(row.controls["base_model"])
         assert model is not None
         job = TuningJob.model_validate(row.request)
@@ -308,7 +308,7 @@ class JobService:
             validation = self._read(spec.validation_dataset_uri, model, "validation")
             failure = _failure("Validation", spec.validation_dataset_uri, validation)
         if failure is not None:
-            return {"failure": failure}
+            return {"failure": failure}, []
         params = spec.hyper_parameters or SupervisedHyperParameters()
         epochs = params.epoch_count or model.default_epochs
         size = (
@@ -323,7 +323,7 @@ class JobService:
             for example in training.examples
             for prompt, answer in example.exchanges()
         ]
-        return {
+        outcome = {
             "failure": None,
             "epochs": epochs,
             "adapter_size": adapter.value,
@@ -332,16 +332,16 @@ class JobService:
             "steps": per_epoch * epochs,
             "validation": bool(spec.validation_dataset_uri),
             "stats": _stats(training, epochs, per_epoch * epochs).to_json_dict(),
-            "exchanges": (exchanges + self._inherited_exchanges(row))[:MAX_KEPT_EXCHANGES],
         }
+        return outcome, (exchanges + self._inherited_exchanges(row))[:MAX_KEPT_EXCHANGES]
 
     def _inherited_exchanges(self, row: JobRow) -> list[list[str]]:
         """Continuous tuning keeps what the earlier version learned, after what this one did."""
         earlier = [r for r in self.store.jobs_of_model(row.model_id) if r.model_version < row.model_version]
         if not earlier:
             return []
-        exchanges = self.outcome(earlier[-1]).get("exchanges")
-        return list(exchanges or [])
+        self.outcome(earlier[-1])
+        return self.store.exchanges(earlier[-1].id)
 
     def _read(
         self, uri: str, model: catalogue.BaseModel, purpose: datasets.Purpose

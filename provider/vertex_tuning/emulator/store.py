@@ -30,6 +30,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     cancelled REAL,
     outcome TEXT
 );
+-- What a tuned endpoint answers from; apart from `jobs` so a status read never parses it.
+CREATE TABLE IF NOT EXISTS exchanges (
+    job_id TEXT PRIMARY KEY REFERENCES jobs (id),
+    data TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS jobs_by_parent ON jobs (project, location, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_model ON jobs (model_id, model_version);
 """
@@ -144,14 +149,35 @@ class Store:
         """Record the first cancel; later ones change nothing, as on the service."""
         self._write("UPDATE jobs SET cancelled = ? WHERE id = ? AND cancelled IS NULL", (when, job_id))
 
-    def settle_outcome(self, job_id: str, outcome: dict[str, Any]) -> dict[str, Any]:
+    def settle_outcome(
+        self, job_id: str, outcome: dict[str, Any], exchanges: list[list[str]]
+    ) -> dict[str, Any]:
         """Store the dataset verdict once; whoever settles first wins, and everyone gets that one."""
-        self._write(
-            "UPDATE jobs SET outcome = ? WHERE id = ? AND outcome IS NULL", (json.dumps(outcome), job_id)
-        )
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                settled = self._db.execute(
+                    "UPDATE jobs SET outcome = ? WHERE id = ? AND outcome IS NULL",
+                    (json.dumps(outcome), job_id),
+                ).rowcount
+                if settled:
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO exchanges (job_id, data) VALUES (?, ?)",
+                        (job_id, json.dumps(exchanges)),
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
         row = self.job(job_id)
         assert row is not None and row.outcome is not None
         return row.outcome
+
+    def exchanges(self, job_id: str) -> list[list[str]]:
+        """(system, prompt, answer) triples the job was trained on; empty until its outcome is settled."""
+        with self._lock:
+            found = self._db.execute("SELECT data FROM exchanges WHERE job_id = ?", (job_id,)).fetchone()
+        return list(json.loads(found[0])) if found else []
 
     def set_controls(self, job_id: str, controls: dict[str, Any]) -> None:
         self._write("UPDATE jobs SET controls = ? WHERE id = ?", (json.dumps(controls), job_id))
