@@ -158,7 +158,6 @@ class TuningJobProvider(ResourceProvider):
         job = lifecycle.submit_or_adopt(
             spec.to_wire(job_spec), job_spec.project, job_spec.location, claimed=_claimed_jobs()
         )
-        _claim(str(job.name))
         final = lifecycle.wait(job, job_spec.wait_timeout_minutes * 60)
         return CreateResult(str(final.name), self._outputs(final, job_spec.inputs(), lifecycle))
 
