@@ -69,9 +69,13 @@ class Deployment:
         *,
         config: Mapping[str, str] | None = None,
         env: Mapping[str, str] | None = None,
+        emulator_host: bool = True,
     ) -> None:
+        """`emulator_host=False`: the host is not told of the emulator, so it talks to Google's
+        hosts (tests that do so intercept every request in the host, see `host_shim`)."""
         self.emulator = emulator
-        self.host = ProviderHost(TuningJobProvider(), env={**emulator.env, **(env or {})}).start()
+        host_env = {**(emulator.env if emulator_host else {}), **(env or {})}
+        self.host = ProviderHost(TuningJobProvider(), env=host_env).start()
         self.host.configure(dict(config or {}))
 
     def close(self) -> None:
