@@ -175,7 +175,8 @@ class WireModel(BaseModel):
 
     def to_json_dict(self) -> dict[str, Any]:
         """The proto3 JSON form: camelCase, int64 as strings, empty fields left out."""
-        return _drop_empty(self.model_dump(mode="json", by_alias=True, exclude_none=True))
+        body: dict[str, Any] = _drop_empty(self.model_dump(mode="json", by_alias=True, exclude_none=True))
+        return body
 
 
 def _drop_empty(value: Any) -> Any:
