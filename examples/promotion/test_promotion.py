@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from support.pulumi_program import resolve, run_program
+from support.pulumi_program import RecordingMocks, resolve, run_program
 
 PROGRAM = Path(__file__).with_name("__main__.py")
 DEV_STACK = "organization/tuning-promotion/dev"
@@ -21,14 +21,12 @@ PROD_CONFIG = {
 }
 
 
-def run_prod(dev_accuracy: float | None):
+def run_prod(dev_accuracy: float | None, recorder: RecordingMocks | None = None):
     dev_outputs = {"endpoint": "projects/1/locations/us-central1/endpoints/7", "evalAccuracy": dev_accuracy}
+    recorder = recorder or RecordingMocks()
+    recorder.stack_outputs = {DEV_STACK: dev_outputs}
     return run_program(
-        PROGRAM,
-        project="tuning-promotion",
-        stack="prod",
-        config=PROD_CONFIG,
-        stack_outputs={DEV_STACK: dev_outputs},
+        PROGRAM, project="tuning-promotion", stack="prod", config=PROD_CONFIG, recorder=recorder
     )
 
 
@@ -60,9 +58,10 @@ def test_prod_tunes_on_the_full_dataset_when_dev_passed():
 
 @pytest.mark.parametrize("dev_accuracy", [0.5, None])
 def test_prod_creates_no_job_when_dev_did_not_pass(dev_accuracy):
-    run = run_prod(dev_accuracy=dev_accuracy)
+    recorder = RecordingMocks()
 
     with pytest.raises(Exception, match=r"evalAccuracy|minEvalAccuracy"):
-        resolve(run.exports["endpoint"])
-    assert run.mocks.stack_references == [DEV_STACK]
-    assert run.mocks.tuning_jobs == {}
+        run_prod(dev_accuracy=dev_accuracy, recorder=recorder)
+
+    assert recorder.stack_references == [DEV_STACK]
+    assert recorder.tuning_jobs == {}

@@ -101,13 +101,27 @@ def run_program(
     stack: str,
     config: Mapping[str, str] | None = None,
     stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    recorder: RecordingMocks | None = None,
 ) -> ProgramRun:
-    """Run `program` (a `__main__.py`) as `pulumi up` would, against mocks; resources resolve later."""
-    recorder = RecordingMocks(stack_outputs=stack_outputs or {})
+    """Run `program` (a `__main__.py`) as `pulumi up` would, against mocks, until it has settled."""
+    # Pass `recorder` to look at what was registered even when the program fails.
+    recorder = recorder or RecordingMocks(stack_outputs=stack_outputs or {})
     runtime_settings.ROOT.set(None)  # a fresh root stack, so exports of an earlier run do not leak
     set_all_config(dict(config or {}))
     pulumi.runtime.set_mocks(recorder, project=project, stack=stack, preview=False)
-    namespace = runpy.run_path(str(program), run_name="__main__")
+    namespace: dict[str, Any] = {}
+
+    # Inside `runtime.test`, every registration the program starts is awaited, as at the end of
+    # `pulumi up`; an error the program raises on the way (in an apply, say) is raised here.
+    @pulumi.runtime.test
+    def deploy() -> None:
+        namespace.update(runpy.run_path(str(program), run_name="__main__"))
+
+    try:
+        deploy()
+    except Exception:
+        _drop_abandoned_futures()
+        raise
     return ProgramRun(recorder, namespace)
 
 
