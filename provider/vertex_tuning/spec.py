@@ -221,7 +221,7 @@ def _adapter_size(value: Any) -> int:
     """The adapter rank from 4, 4.0, "4", "FOUR" or "ADAPTER_SIZE_FOUR"."""
     ranks = ", ".join(str(rank) for rank in catalogue.ADAPTER_RANKS)
     error = ValueError(f"must be one of {ranks} or its name such as 'ADAPTER_SIZE_FOUR', got {value!r}")
-    if isinstance(value, str) and not value.strip().isdigit():
+    if isinstance(value, str) and not (value.strip().isascii() and value.strip().isdigit()):
         try:
             rank = wire.AdapterSize(
                 "ADAPTER_SIZE_" + value.strip().upper().removeprefix("ADAPTER_SIZE_")
