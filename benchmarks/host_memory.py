@@ -35,11 +35,14 @@ def measure(load: Workload, *, widened: bool, window: float) -> dict[str, Any]:
         for inputs, name in zip(checked, names, strict=True):
             engine.submit(_wait_quietly, host, inputs, name)
         time.sleep(SETTLE_SECONDS)
+        gets_before = _job_gets(load)
         samples = _sample(host.pid, window)
+        gets = _job_gets(load) - gets_before
     finally:
         host.kill()  # the waits end with the host, as when the engine stops it
         engine.shutdown(wait=True)
     waiting = samples[0]["rss_kib"]
+    series = [sample["rss_kib"] for sample in samples]
     return {
         "idle_rss_kib": idle["rss_kib"],
         "waiting_rss_kib": waiting,
@@ -47,8 +50,21 @@ def measure(load: Workload, *, widened: bool, window: float) -> dict[str, Any]:
         "peak_rss_kib": samples[-1]["peak_rss_kib"],
         "per_waiting_job_kib": round((waiting - idle["rss_kib"]) / WAITING_JOBS, 1),
         "drift_kib": samples[-1]["rss_kib"] - waiting,
+        "second_half_drift_kib": series[-1] - series[len(series) // 2],
+        "rss_series_kib": series,
         "threads": samples[-1]["threads"],
+        "job_gets_in_window": gets,
     }
+
+
+def _job_gets(load: Workload) -> int:
+    """Job-status GETs the emulator has answered so far (0 for the toy workload: it polls nothing)."""
+    if load.emulator is None:
+        return 0
+    from vertex_tuning.emulator.admin import EmulatorAdmin
+
+    with EmulatorAdmin(load.emulator.base_url) as admin:
+        return admin.request_count("tuningJobs.get")
 
 
 def _wait_quietly(host: ProviderHost, inputs: dict[str, Any], name: str) -> None:
@@ -79,7 +95,7 @@ def mib(kib: float) -> str:
 def main() -> None:
     arguments = harness.parser(__doc__ or "")
     arguments.add_argument("--toy", action="store_true", help="the toy provider instead of the real one")
-    arguments.add_argument("--window", type=float, default=15.0, help="seconds of sampling while waiting")
+    arguments.add_argument("--window", type=float, default=40.0, help="seconds of sampling while waiting")
     options = arguments.parse_args()
     with workload(3600.0, toy=options.toy) as load:
         results = {
@@ -92,7 +108,8 @@ def main() -> None:
             mib(r["idle_rss_kib"]),
             mib(r["waiting_rss_kib"]),
             f"{r['per_waiting_job_kib']:g} KiB",
-            f"{r['drift_kib']:+d} KiB",
+            f"{r['drift_kib']:+d} KiB ({r['job_gets_in_window']} GETs)",
+            f"{r['second_half_drift_kib']:+d} KiB",
             mib(r["peak_rss_kib"]),
             r["threads"],
         ]
@@ -104,12 +121,14 @@ def main() -> None:
         f"RSS, {WAITING_JOBS} creates waiting",
         "per create",
         "drift over window",
+        "of which 2nd half",
         "peak RSS",
         "threads",
     ]
     notes = [
         f"Workload: {load.kind} provider; RSS sampled every 0.5 s for {options.window:g} s after "
-        f"{SETTLE_SECONDS:g} s of settling. The stock host holds 4 waits and queues 28."
+        f"{SETTLE_SECONDS:g} s of settling; GETs counted by the emulator. The stock host holds 4 waits and "
+        "queues 28."
     ]
     harness.report(
         "host memory with 32 waiting creates",
