@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import re
 import time
 from collections import defaultdict
@@ -314,6 +315,8 @@ def _retry_after(header: str | None, cap: float) -> float | None:
         return None
     try:
         seconds = float(header)
+        if math.isnan(seconds):
+            return None
     except ValueError:
         try:
             moment = email.utils.parsedate_to_datetime(header)

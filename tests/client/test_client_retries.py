@@ -70,6 +70,18 @@ def test_retry_after_as_an_http_date_is_honoured_and_capped(
     assert clock.sleeps == [45.0, 0.0]
 
 
+@pytest.mark.parametrize("header", ["nan", "soon", "", "-5"])
+def test_unusable_retry_after_values_fall_back_to_backoff_or_zero(
+    make_client: ClientFactory, recorder: Recorder, clock: FakeClock, header: str
+) -> None:
+    recorder.script(api_error(503, "UNAVAILABLE", **{"Retry-After": header}), OK_JOB)
+
+    make_client(retry=RetryPolicy(initial_backoff=1.0, max_backoff=1.0)).get_tuning_job(JOB_NAME)
+
+    assert len(clock.sleeps) == 1
+    assert 0.0 <= clock.sleeps[0] <= 1.0
+
+
 @pytest.mark.parametrize(
     "code,error",
     [(500, InternalError), (502, UnavailableError), (503, UnavailableError), (504, DeadlineExceededError)],
