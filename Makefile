@@ -35,6 +35,7 @@ bench: venv
 	$(BIN)/python benchmarks/steady_state.py --json build/bench/steady_state.json
 	$(BIN)/python benchmarks/host_concurrency.py --json build/bench/host_concurrency.json
 	$(BIN)/python benchmarks/host_memory.py --json build/bench/host_memory.json
+	$(BIN)/python benchmarks/emulator_get_rps.py
 
 clean:
 	rm -rf $(VENV) .emulator .pulumi-state
