@@ -323,3 +323,24 @@ def test_waiting_rides_through_an_emulator_restart(
     assert created and created[0][0] == name
     assert created[0][1]["state"] == SUCCEEDED
     assert emulator_process.admin.stats()["jobs"] == 1
+
+
+def test_one_provider_serves_concurrent_creates(host: ProviderHost, emulator: InProcessEmulator) -> None:
+    names = [f"bot-{index}" for index in range(8)]
+    inputs = {name: checked(host, {**program_inputs(emulator), "resource_name": name}) for name in names}
+    results: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def create(name: str) -> None:
+        results[name] = host.create(inputs[name], name=name)
+
+    threads = [threading.Thread(target=create, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sorted(results) == names
+    assert len({job_id for job_id, _ in results.values()}) == len(names)
+    assert all(outs["state"] == SUCCEEDED for _, outs in results.values())
+    assert all(outs["resource_name"] == name for name, (_, outs) in results.items())
+    assert jobs_by_state(emulator) == {SUCCEEDED: len(names)}
