@@ -233,9 +233,7 @@ class Emulator:
 
     async def _admin(self, request: Request) -> Response:
         path, method = request.url.path.removeprefix("/_emulator"), request.method
-        body = json.loads(await request.body() or b"{}")
-        if not isinstance(body, dict):
-            raise invalid("the admin routes take a JSON object")
+        body = _load_json(await request.body())
         if (method, path) == ("GET", "/stats"):
             return _plain_json(self.stats())
         if (method, path) == ("GET", "/faults"):
@@ -294,9 +292,6 @@ def _admin_model(model: type[BaseModel], body: dict[str, Any]) -> Any:
 
 class DroppedResponse(Response):
     """A response cut off mid-body: the server closes the connection, the client sees a broken read."""
-
-    def __init__(self) -> None:
-        super().__init__()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [(b"content-type", b"application/json"), (b"content-length", b"1024")]
@@ -495,7 +490,3 @@ def _fault_response(fault: Fault) -> Response:
     if fault.retry_after is not None:
         response.headers["Retry-After"] = f"{fault.retry_after:g}"
     return response
-
-
-def build_app(jobs: JobService, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> Emulator:
-    return Emulator(jobs, max_body_bytes=max_body_bytes)

@@ -74,6 +74,11 @@ def timestamp(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=timezone.utc)
 
 
+def rfc3339(seconds: float) -> str:
+    """A google.protobuf.Timestamp in JSON, as wire.Timestamp writes it."""
+    return timestamp(seconds).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 @dataclass(frozen=True)
 class Phase:
     state: JobState

@@ -13,8 +13,7 @@ import hashlib
 import math
 from typing import Any
 
-from ..wire import _timestamp_out
-from .jobs import Phase, experiment_id, experiment_name, timestamp
+from .jobs import Phase, experiment_id, experiment_name, rfc3339
 from .rpc import not_found
 from .store import JobRow
 
@@ -64,14 +63,14 @@ def context(row: JobRow, phase: Phase) -> dict[str, Any]:
             "backing_tensorboard_resource": tensorboard_name(row),
             "experiment_deleted": False,
         },
-        "createTime": _timestamp_out(timestamp(phase.start)),
-        "updateTime": _timestamp_out(timestamp(phase.start)),
+        "createTime": rfc3339(phase.start),
+        "updateTime": rfc3339(phase.start),
     }
 
 
 def runs(row: JobRow, phase: Phase) -> dict[str, Any]:
     assert phase.start is not None
-    when = _timestamp_out(timestamp(phase.start))
+    when = rfc3339(phase.start)
     run = {"name": run_name(row), "displayName": RUN_ID, "createTime": when, "updateTime": when}
     return {"tensorboardRuns": [run]}
 
@@ -82,7 +81,7 @@ def series_names(outcome: dict[str, Any]) -> tuple[str, ...]:
 
 def time_series_list(row: JobRow, phase: Phase, outcome: dict[str, Any]) -> dict[str, Any]:
     assert phase.start is not None
-    when = _timestamp_out(timestamp(phase.start))
+    when = rfc3339(phase.start)
     return {
         "tensorboardTimeSeries": [
             {
@@ -108,7 +107,7 @@ def read(row: JobRow, phase: Phase, outcome: dict[str, Any], wanted: str, now: f
             "tensorboardTimeSeriesId": wanted,
             "valueType": "SCALAR",
             "values": [
-                {"step": str(step), "wallTime": _timestamp_out(timestamp(when)), "scalar": {"value": value}}
+                {"step": str(step), "wallTime": rfc3339(when), "scalar": {"value": value}}
                 for step, when, value in points(row, phase, outcome, display, now)
             ],
         }
