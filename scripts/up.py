@@ -21,6 +21,8 @@ from pathlib import Path
 
 import httpx
 
+from vertex_tuning.errors import VertexTuningError
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTALLER_URL = "https://get.pulumi.com"
 INSTALL_HINT = (
@@ -35,6 +37,7 @@ PROMPT = "How do I descale my kettle?"
 QUICKSTART_PROJECT = "vertex-tuning-quickstart"
 QUICKSTART_LOCATION = "us-central1"
 EMULATOR_JOB_SECONDS = 5.0
+EMULATOR_LOG = ".emulator/emulator.log"
 
 
 def find_pulumi(root: Path, path: str | None) -> Path | None:
@@ -80,7 +83,8 @@ def running_emulator(root: Path, *, port: int, job_seconds: float) -> Iterator[s
     host_port = f"127.0.0.1:{port}"
     command = [sys.executable, "-m", "vertex_tuning.cli", "emulator", "--port", str(port)]
     command += ["--data-dir", str(root / ".emulator"), "--job-seconds", str(job_seconds)]
-    log = (root / ".emulator.log").open("w")
+    (root / ".emulator").mkdir(exist_ok=True)
+    log = (root / EMULATOR_LOG).open("w")
     process = subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_serving(host_port, process)
@@ -99,13 +103,13 @@ def wait_until_serving(host_port: str, process: subprocess.Popen[bytes], timeout
     url = f"http://{host_port}/v1/projects/{QUICKSTART_PROJECT}/locations/{QUICKSTART_LOCATION}/tuningJobs"
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("the emulator exited at start; see .emulator.log")
+            raise RuntimeError(f"the emulator exited at start; see {EMULATOR_LOG}")
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             time.sleep(0.1)
-    raise RuntimeError(f"the emulator did not answer on {host_port} in {timeout:.0f} s; see .emulator.log")
+    raise RuntimeError(f"the emulator did not answer on {host_port} in {timeout:.0f} s; see {EMULATOR_LOG}")
 
 
 def seed_dataset(root: Path, host_port: str) -> None:
@@ -152,6 +156,16 @@ def ask(endpoint: str, env: Mapping[str, str]) -> str:
     return subprocess.run(command, env=dict(env), check=True, text=True, capture_output=True).stdout.strip()
 
 
+def tune_and_ask(cli: Path, root: Path, job_seconds: float) -> tuple[str, str]:
+    """With the emulator running: seed, `pulumi up`, ask. The tuned endpoint and its answer."""
+    with running_emulator(root, port=free_port(), job_seconds=job_seconds) as host_port:
+        print(f"Emulator serving on {host_port} (data in .emulator/)", flush=True)
+        seed_dataset(root, host_port)
+        env = pulumi_environment(root, host_port, os.environ)
+        endpoint = run_quickstart(cli, root, env)
+        return endpoint, ask(endpoint, env)
+
+
 def main(
     root: Path = ROOT, *, installer_url: str = INSTALLER_URL, job_seconds: float = EMULATOR_JOB_SECONDS
 ) -> int:
@@ -160,17 +174,15 @@ def main(
     if cli is None:
         print(INSTALL_HINT, file=sys.stderr)
         return 1
-    with running_emulator(root, port=free_port(), job_seconds=job_seconds) as host_port:
-        print(f"Emulator serving on {host_port} (data in .emulator/)", flush=True)
-        seed_dataset(root, host_port)
-        env = pulumi_environment(root, host_port, os.environ)
-        try:
-            endpoint = run_quickstart(cli, root, env)
-            answer = ask(endpoint, env)
-        except subprocess.CalledProcessError as failed:
-            command = " ".join(map(str, failed.cmd))
-            print(f"`{command}` failed with exit code {failed.returncode}.", file=sys.stderr)
-            return 1
+    try:
+        endpoint, answer = tune_and_ask(cli, root, job_seconds)
+    except subprocess.CalledProcessError as failed:
+        command = " ".join(map(str, failed.cmd))
+        print(f"`{command}` failed with exit code {failed.returncode}.", file=sys.stderr)
+        return 1
+    except (RuntimeError, VertexTuningError) as error:
+        print(f"make up stopped: {error}", file=sys.stderr)
+        return 1
     print(f"\nTuned endpoint: {endpoint}")
     print(f"Prompt: {PROMPT}")
     print(f"Answer: {answer}")
