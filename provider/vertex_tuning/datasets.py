@@ -101,13 +101,22 @@ class Example:
         ]
 
 
+@dataclass(frozen=True)
+class DroppedExample:
+    """An example the service leaves out of training (too long), reported in tuningDataStats."""
+
+    index: int  # 1-based position among the examples, as truncatedExampleIndices counts
+    line: int
+    reason: str
+
+
 @dataclass
 class DatasetReport:
     purpose: Purpose
     model: str
     examples: list[Example] = field(default_factory=list)
     problems: list[DatasetProblem] = field(default_factory=list)
-    truncated_lines: list[int] = field(default_factory=list)
+    dropped: list[DroppedExample] = field(default_factory=list)
     size_bytes: int = 0
 
     @property
@@ -127,9 +136,8 @@ class DatasetReport:
 
     def summary(self) -> str:
         if self.ok:
-            return (
-                f"{len(self.examples)} {self.purpose} examples, about {self.total_tokens} tokens, "
-                f"{len(self.truncated_lines)} over the per-example limit"
+            return f"{len(self.examples)} {self.purpose} examples, about {self.total_tokens} tokens" + (
+                f", {len(self.dropped)} dropped as too long" if self.dropped else ""
             )
         more = len(self.problems) - 1
         suffix = f" (and {more} more problems)" if more else ""
@@ -168,25 +176,38 @@ def validate_dataset_lines(
 ) -> DatasetReport:
     """Check every line of a JSONL dataset for `model`; blank lines are skipped."""
     report = DatasetReport(purpose, model.id)
+    index = 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        index += 1
         try:
             example = _parse_example(number, line, model)
         except _Invalid as problem:
             if len(report.problems) < MAX_PROBLEMS:
                 report.problems.append(DatasetProblem(number, str(problem)))
             continue
-        report.examples.append(example)
         if example.tokens > model.max_tokens_per_example:
-            report.truncated_lines.append(number)
+            # Vertex drops over-long examples and counts them, rather than failing the job.
+            reason = (
+                f"the example has about {example.tokens} tokens; "
+                f"{model.id} takes at most {model.max_tokens_per_example} per example"
+            )
+            report.dropped.append(DroppedExample(index, number, reason))
+        else:
+            report.examples.append(example)
     _check_counts(report)
     return report
 
 
 def _check_counts(report: DatasetReport) -> None:
     count = len(report.examples)
-    if count == 0 and report.ok:
+    if count == 0 and report.ok and report.dropped:
+        first = report.dropped[0]
+        report.problems.append(
+            DatasetProblem(None, f"every example is too long to use (line {first.line}: {first.reason})")
+        )
+    elif count == 0 and report.ok:
         report.problems.append(DatasetProblem(None, f"the {report.purpose} dataset holds no examples"))
     if report.purpose == "validation" and count > catalogue.MAX_VALIDATION_EXAMPLES:
         report.problems.append(

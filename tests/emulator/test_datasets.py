@@ -117,12 +117,18 @@ def test_the_legacy_messages_format():
     assert "role" in problems([late_system], LEGACY)[0].message
 
 
-def test_long_examples_are_counted_as_truncated_not_rejected():
+def test_long_examples_are_dropped_and_counted_not_rejected():
     long_answer = " ".join(["word"] * 40_000)
     line = turns(("user", text("q")), ("model", text(long_answer)))
-    report = validate_dataset_lines([line, line], catalogue.BASE_MODELS["gemini-1.5-pro-002"], "training")
-    assert report.ok and report.truncated_lines == [1, 2]
-    assert validate_dataset_lines([line], FLASH, "training").truncated_lines == []
+    short = sample_dataset(1).strip()
+    pro = catalogue.BASE_MODELS["gemini-1.5-pro-002"]
+    report = validate_dataset_lines([short, "", line, line], pro, "training")
+    assert report.ok and len(report.examples) == 1
+    assert [(d.index, d.line) for d in report.dropped] == [(2, 3), (3, 4)]
+    assert "at most 32000" in report.dropped[0].reason and "2 dropped" in report.summary()
+    assert validate_dataset_lines([line], FLASH, "training").dropped == []
+    only_long = validate_dataset_lines([line], pro, "training")
+    assert not only_long.ok and "every example is too long" in only_long.problems[0].message
 
 
 def test_empty_datasets_and_the_validation_limit(monkeypatch):

@@ -339,3 +339,23 @@ def test_output_only_fields_in_a_create_are_ignored(em):
     job = post(em, body).json()
     assert job["state"] == "JOB_STATE_PENDING" and job["name"].endswith(job["name"].rsplit("/", 1)[1])
     assert not job["name"].endswith("/tuningJobs/1")
+
+
+def test_over_long_examples_are_dropped_and_counted_in_the_stats(em):
+    long_line = json.dumps(
+        {
+            "contents": [
+                {"role": "user", "parts": [{"text": "q"}]},
+                {"role": "model", "parts": [{"text": " ".join(["word"] * 33_000)}]},
+            ]
+        }
+    )
+    em.write_object("gs://bucket/long.jsonl", sample_dataset(1) + long_line + "\n")
+    job = em.create_job("gs://bucket/long.jsonl", baseModel="gemini-1.5-pro-002")
+    done = em.wait_for_state(job["name"], "JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED")
+    assert_matches_schema(done, "TuningJob")
+    stats = done["tuningDataStats"]["supervisedTuningDataStats"]
+    assert stats["tuningDatasetExampleCount"] == "2"
+    assert stats["totalTruncatedExampleCount"] == "1"
+    assert stats["truncatedExampleIndices"] == ["2"]
+    assert "at most 32000" in stats["droppedExampleReasons"][0]

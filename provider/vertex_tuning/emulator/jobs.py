@@ -48,6 +48,8 @@ CANCEL_SHARE = 0.1
 BATCH_SIZE = 8
 # Exchanges kept per job for its tuned endpoint to answer from.
 MAX_KEPT_EXCHANGES = 5000
+# Dropped examples listed by index and reason (the API gives "a partial sample").
+MAX_DROPPED_SAMPLE = 100
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 300
 STICKABLE = (JobState.PENDING, JobState.RUNNING)
@@ -439,13 +441,14 @@ def _distribution(values: list[int]) -> DatasetDistribution:
 def _stats(report: datasets.DatasetReport, epochs: int, steps: int) -> SupervisedTuningDataStats:
     examples = report.examples
     return SupervisedTuningDataStats(
-        tuning_dataset_example_count=len(examples),
+        tuning_dataset_example_count=len(examples) + len(report.dropped),
         total_tuning_character_count=report.total_characters,
         total_billable_character_count=report.total_characters * epochs,
         total_billable_token_count=report.total_tokens * epochs,
         tuning_step_count=steps,
-        total_truncated_example_count=len(report.truncated_lines),
-        truncated_example_indices=[line - 1 for line in report.truncated_lines],
+        total_truncated_example_count=len(report.dropped),
+        truncated_example_indices=[dropped.index for dropped in report.dropped[:MAX_DROPPED_SAMPLE]],
+        dropped_example_reasons=[dropped.reason for dropped in report.dropped[:MAX_DROPPED_SAMPLE]],
         user_input_token_distribution=_distribution([e.input_tokens for e in examples]),
         user_output_token_distribution=_distribution([e.output_tokens for e in examples]),
         user_message_per_example_distribution=_distribution([e.user_messages for e in examples]),
