@@ -92,3 +92,21 @@ def test_unknown_model_and_missing_file_are_bad_input(tmp_path):
     assert "gemini-2.5-flash" in unknown.stderr
     assert missing.exit_code == 2 and "cannot read the dataset" in missing.stdout
     assert no_model.exit_code == 2 and "--model" in no_model.output
+
+
+def test_over_long_examples_are_warnings_with_their_line(tmp_path):
+    long_text = "word " * 33_000  # over gemini-1.5-flash-002's 32,000 tokens per example
+    too_long = {"contents": [{"role": "user", "parts": [{"text": long_text}]}, sample_dataset_turn()]}
+    dataset = tmp_path / "train.jsonl"
+    dataset.write_text(sample_dataset(1) + json.dumps(too_long) + "\n" + sample_dataset(1))
+
+    result = validate(str(dataset), "--model", "gemini-1.5-flash-002")
+    report = json.loads(validate(str(dataset), "--model", "gemini-1.5-flash-002", "--json").stdout)
+
+    assert result.exit_code == 0, result.output
+    assert f"{dataset}:2: warning:" in result.stdout
+    assert [dropped["line"] for dropped in report["dropped"]] == [2]
+
+
+def sample_dataset_turn() -> dict:
+    return {"role": "model", "parts": [{"text": "An answer."}]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 
 from support.emulator import PROJECT
 from vertex_tuning.wire import JobState
@@ -167,3 +168,15 @@ def test_watch_exits_1_for_a_job_cancelled_meanwhile(cli, emulator):
 
     assert result.exit_code == 1
     assert "CANCELLED" in result.stderr
+
+
+def test_no_answer_from_the_service_exits_1_after_a_few_quick_retries(cli):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"127.0.0.1:{sock.getsockname()[1]}"
+
+    result = cli("jobs", "list", VERTEX_AI_EMULATOR_HOST=closed)
+
+    assert result.exit_code == 1
+    assert "got no answer" in result.stderr
+    assert "Traceback" not in result.output

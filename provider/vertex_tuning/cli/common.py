@@ -19,9 +19,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ..client import RetryPolicy, VertexClient
 from ..errors import ConfigurationError, VertexTuningError
 from ..settings import Settings, resolve_settings
 from . import app
+
+# Someone is waiting at a terminal: a few quick retries, not the provider's five-minute budget.
+CLI_RETRY = RetryPolicy(max_attempts=3, budget=20.0, initial_backoff=0.5, max_backoff=5.0)
 
 
 class ExitCode(IntEnum):
@@ -93,3 +97,7 @@ def resolved_settings(ctx: typer.Context) -> Settings:
     """Settings from --project/--location, then the environment (decision 7; no stack config here)."""
     chosen = options(ctx)
     return resolve_settings(project=chosen.project, location=chosen.location, environ=os.environ)
+
+
+def api_client(settings: Settings) -> VertexClient:
+    return VertexClient(settings, retry=CLI_RETRY)

@@ -57,7 +57,7 @@ def report_json(file: Path, report: DatasetReport) -> dict[str, Any]:
         "examples": len(report.examples),
         "estimatedTokens": report.total_tokens,
         "characters": report.total_characters,
-        "truncatedLines": report.truncated_lines,
+        "dropped": [{"line": dropped.line, "reason": dropped.reason} for dropped in report.dropped],
         "problems": [{"line": problem.line, "message": problem.message} for problem in report.problems],
     }
 
@@ -67,12 +67,9 @@ def print_report(file: Path, report: DatasetReport, model: catalogue.BaseModel) 
     for problem in report.problems:
         where = f"{file}:{problem.line}" if problem.line is not None else str(file)
         console.print(f"{where}: {problem.message}", markup=False)
-    for line in report.truncated_lines:
-        console.print(
-            f"{file}:{line}: warning: longer than {model.max_tokens_per_example} tokens; "
-            "Vertex truncates this example",
-            markup=False,
-        )
+    for dropped in report.dropped:
+        warning = f"warning: Vertex leaves this example out: {dropped.reason}"
+        console.print(f"{file}:{dropped.line}: {warning}", markup=False)
     console.print(summary_table(report, model))
     low, high = catalogue.RECOMMENDED_TRAINING_EXAMPLES
     if report.ok and report.purpose == "training" and len(report.examples) < low:
@@ -93,6 +90,6 @@ def summary_table(report: DatasetReport, model: catalogue.BaseModel) -> Table:
     largest = max((example.tokens for example in report.examples), default=0)
     table.add_row("largest example (tokens)", f"{largest} of {model.max_tokens_per_example}")
     table.add_row("characters", str(report.total_characters))
-    table.add_row("over the token limit", str(len(report.truncated_lines)))
+    table.add_row("left out (too long)", str(len(report.dropped)))
     table.add_row("problems", str(len(report.problems)))
     return table

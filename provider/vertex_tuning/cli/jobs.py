@@ -15,7 +15,7 @@ from ..polling import PollPolicy
 from ..settings import Settings
 from ..wire import JobState, TuningJob
 from . import app
-from .common import ExitCode, console, errors, fail, reported_errors, resolved_settings
+from .common import ExitCode, api_client, console, errors, fail, reported_errors, resolved_settings
 
 jobs_app = typer.Typer(help="List, inspect, cancel and watch tuning jobs.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
@@ -65,7 +65,7 @@ def list_jobs(
     wanted_labels = dict(parse_label(item) for item in label or [])
     with reported_errors():
         settings = resolved_settings(ctx)
-        with VertexClient(settings) as client:
+        with api_client(settings) as client:
             # The filter goes to the service and is checked again locally (labels are unconfirmed there).
             found = list_tuning_jobs(state=wanted_state, labels=wanted_labels, client=client)
     selected = found[:limit]
@@ -119,7 +119,7 @@ def get_job(
     """Show one tuning job: state, tuned model and endpoint, times, error, data stats."""
     with reported_errors():
         settings = resolved_settings(ctx)
-        with VertexClient(settings) as client:
+        with api_client(settings) as client:
             found = client.get_tuning_job(job_name(settings, job))
     if as_json:
         console.print_json(json.dumps(found.to_json_dict()))
@@ -168,7 +168,7 @@ def cancel_job(
     with reported_errors():
         settings = resolved_settings(ctx)
         name = job_name(settings, job)
-        with VertexClient(settings) as client:
+        with api_client(settings) as client:
             client.cancel_tuning_job(name)
             console.print(f"Cancellation requested for {name}", markup=False)
             if wait:
@@ -190,7 +190,7 @@ def watch_job(
         settings = resolved_settings(ctx)
         name = job_name(settings, job)
         policy = PollPolicy(first_delay=min(0.5, interval), max_delay=interval)
-        with VertexClient(settings) as client:
+        with api_client(settings) as client:
             final = wait_until_terminal(client, name, policy)
     if final.job_state is JobState.SUCCEEDED:
         endpoint = final.tuned_model.endpoint if final.tuned_model else None

@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..client import MetricPoint, VertexClient
+from ..client import MetricPoint
 from . import app
-from .common import ExitCode, console, fail, reported_errors, resolved_settings
+from .common import ExitCode, api_client, console, fail, reported_errors, resolved_settings
 from .jobs import JOB_HELP, job_name
 
 Series = dict[str, list[MetricPoint]]
@@ -37,7 +37,7 @@ def metrics(
     with reported_errors():
         settings = resolved_settings(ctx)
         name = job_name(settings, job)
-        with VertexClient(settings) as client:
+        with api_client(settings) as client:
             series = client.read_metrics(name)
     if not series:
         raise fail(f"{name} has no metrics yet (they appear once the job is RUNNING)", ExitCode.FAILED)

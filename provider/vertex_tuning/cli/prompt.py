@@ -7,12 +7,11 @@ from typing import Annotated
 
 import typer
 
-from ..client import VertexClient
 from ..names import EndpointName
 from ..settings import Settings
 from ..wire import Content, GenerateContentRequest, GenerationConfig, Part
 from . import app
-from .common import ExitCode, console, errors, fail, reported_errors, resolved_settings
+from .common import ExitCode, api_client, console, errors, fail, reported_errors, resolved_settings
 
 
 def endpoint_name(settings: Settings, value: str) -> str:
@@ -75,7 +74,7 @@ def prompt(
     with reported_errors():
         settings = resolved_settings(ctx)
         name = endpoint_name(settings, endpoint)
-        with VertexClient(settings) as client:
+        with api_client(settings) as client:
             response = client.generate_content(name, request)
     if as_json:
         console.print_json(json.dumps(response.to_json_dict()))
