@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from support.emulator import messages_dataset, sample_dataset
 from vertex_tuning import catalogue
@@ -161,3 +163,30 @@ def test_token_estimate_and_truncation_agree():
     assert truncate_to_tokens("Hello, world! Bye.", 2) == "Hello,"
     assert truncate_to_tokens("short", 10) == "short"
     assert estimate_tokens(truncate_to_tokens("one two three four", 3)) == 3
+
+
+KEYS = [
+    "contents",
+    "messages",
+    "role",
+    "parts",
+    "text",
+    "content",
+    "systemInstruction",
+    "fileData",
+    "mimeType",
+]
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(lines=st.lists(st.one_of(st.text(max_size=30), JSON_VALUES.map(json.dumps)), max_size=6))
+def test_any_input_gives_a_report_never_an_exception(lines):
+    for model in (FLASH, LEGACY, TEXT_ONLY):
+        report = validate_dataset_lines(lines, model, "training")
+        assert report.ok == (not report.problems)
+        assert all(p.line is None or 1 <= p.line <= len(lines) for p in report.problems)

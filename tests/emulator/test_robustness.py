@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -14,7 +15,13 @@ from support.discovery import assert_error_envelope, assert_matches_schema
 from support.emulator import job_body, sample_dataset
 
 TRAIN = "gs://z/train.jsonl"
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=int(os.environ.get("EMULATOR_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    derandomize=os.environ.get("EMULATOR_FUZZ_RANDOM") is None,  # deterministic in CI; random on request
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 JSON = st.recursive(
     st.none()
     | st.booleans()
