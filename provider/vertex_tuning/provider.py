@@ -31,7 +31,7 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel
 
-from . import concurrency, names, settings, spec, wire
+from . import concurrency, names, settings, spec, staging, wire
 from .client import MetricPoint, VertexClient
 from .errors import ConfigurationError, NotFoundError, VertexTuningError
 from .lifecycle import Lifecycle, stderr_line
@@ -63,6 +63,7 @@ _CONFIG_KEYS = (
     settings.IMPERSONATE_CONFIG,
     settings.API_VERSION_CONFIG,
     settings.TIMEOUT_CONFIG,
+    staging.STAGING_CONFIG,
     concurrency.CONFIG_KEY,
 )
 # Check must not reach the network, so it never asks Application Default Credentials for a
@@ -132,7 +133,9 @@ class TuningJobProvider(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate without network; every problem at once; unknown values pass through."""
         props, config_problems = self._with_place(_inputs_only(news))
-        found = config_problems + spec.problems(props)
+        # Local dataset files get their content-addressed gs:// URIs here (read, never uploaded).
+        props, dataset_problems = staging.plan_local_datasets(props, self._config.get(staging.STAGING_CONFIG))
+        found = config_problems + dataset_problems + spec.problems(props)
         return CheckResult(
             spec.canonical_inputs(props), [CheckFailure(name, reason) for name, reason in found]
         )
@@ -155,6 +158,10 @@ class TuningJobProvider(ResourceProvider):
         job_spec = self._parse(props)
         assert job_spec.project is not None
         lifecycle = self._lifecycle(job_spec.project, job_spec.location, job_spec.api_version)
+        if job_spec.training_dataset or job_spec.validation_dataset:
+            staging.upload_local_datasets(
+                self._settings(job_spec.project, job_spec.location), job_spec.inputs()
+            )
         job = lifecycle.submit_or_adopt(
             spec.to_wire(job_spec), job_spec.project, job_spec.location, claimed=_claimed_jobs()
         )

@@ -53,7 +53,10 @@ class TuningJob(pulumi.dynamic.Resource, module="vertex-tuning", name="TuningJob
         self,
         resource_name: str,
         *,
-        training_dataset_uri: pulumi.Input[str],
+        training_dataset_uri: pulumi.Input[str] | None = None,
+        training_dataset: pulumi.Input[str] | None = None,
+        validation_dataset: pulumi.Input[str] | None = None,
+        staging_uri: pulumi.Input[str] | None = None,
         base_model: pulumi.Input[str] | None = None,
         pre_tuned_model_name: pulumi.Input[str] | None = None,
         pre_tuned_checkpoint_id: pulumi.Input[str] | None = None,
@@ -74,9 +77,16 @@ class TuningJob(pulumi.dynamic.Resource, module="vertex-tuning", name="TuningJob
         api_version: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """Tune `base_model` (or the earlier tuned model `pre_tuned_model_name`) on a JSONL dataset.
+        """Tune `base_model` (or the earlier tuned model `pre_tuned_model_name`) on a JSONL dataset
+        given as `training_dataset_uri` or as a local `training_dataset` file.
 
         :param training_dataset_uri: `gs://bucket/file.jsonl`, one example per line.
+        :param training_dataset: instead of the URI, a local JSONL file (relative to the project
+            directory): checked in preview, uploaded to `staging_uri` under its content's SHA-256.
+            Moving or touching it changes nothing; editing it tunes a new model.
+        :param validation_dataset: the same for the validation dataset.
+        :param staging_uri: `gs://bucket/prefix` for local datasets; default stack config
+            `vertex-tuning:stagingUri`.
         :param base_model: e.g. `gemini-2.5-flash` (`publishers/google/models/…` accepted).
         :param pre_tuned_model_name: another TuningJob's `tuned_model_name`: continuous tuning.
         :param pre_tuned_checkpoint_id: the checkpoint of that model to start from.
@@ -101,6 +111,9 @@ class TuningJob(pulumi.dynamic.Resource, module="vertex-tuning", name="TuningJob
             "pre_tuned_checkpoint_id": pre_tuned_checkpoint_id,
             "training_dataset_uri": training_dataset_uri,
             "validation_dataset_uri": validation_dataset_uri,
+            "training_dataset": training_dataset,
+            "validation_dataset": validation_dataset,
+            "staging_uri": staging_uri,
             "epoch_count": epoch_count,
             "adapter_size": adapter_size,
             "learning_rate_multiplier": learning_rate_multiplier,

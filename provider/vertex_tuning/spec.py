@@ -58,7 +58,10 @@ UPDATABLE_INPUTS = ("wait_timeout_minutes", "api_version")
 """How the provider waits and talks, not what it tunes: changed in place, never a retune."""
 IDENTITY_INPUTS = ("pulumi_stack", "pulumi_project", "resource_name")
 """Added by the resource class: part of the identity hash, never compared by diff."""
-ALL_INPUTS = (*REPLACING_INPUTS, *UPDATABLE_INPUTS, *IDENTITY_INPUTS)
+LOCAL_DATASET_INPUTS = ("training_dataset", "validation_dataset", "staging_uri")
+"""GitOps datasets (`staging.py`): where the files are and where they are uploaded. Never compared:
+check turns each file into a URI named by its content, and that URI is what diff and the hash see."""
+ALL_INPUTS = (*REPLACING_INPUTS, *UPDATABLE_INPUTS, *IDENTITY_INPUTS, *LOCAL_DATASET_INPUTS)
 
 Problem = tuple[str, str]
 """(input name, reason a user can act on)."""
@@ -84,6 +87,9 @@ class TuningJobSpec(BaseModel):
     pre_tuned_checkpoint_id: str | None = None
     training_dataset_uri: str
     validation_dataset_uri: str | None = None
+    training_dataset: str | None = None
+    validation_dataset: str | None = None
+    staging_uri: str | None = None
     epoch_count: int | None = None
     adapter_size: int | None = None
     learning_rate_multiplier: float | None = None
@@ -338,13 +344,16 @@ _FIELD_RULES: dict[str, Callable[[Any], Any]] = {
     "pulumi_stack": _non_empty_text,
     "pulumi_project": _non_empty_text,
     "resource_name": _non_empty_text,
+    "training_dataset": _non_empty_text,
+    "validation_dataset": _non_empty_text,
+    "staging_uri": _non_empty_text,
 }
 _DEFAULTS: dict[str, Any] = {
     "location": names.DEFAULT_LOCATION,
     "labels": {},
     "wait_timeout_minutes": DEFAULT_WAIT_TIMEOUT_MINUTES,
 }
-_REQUIRED = ("training_dataset_uri", *IDENTITY_INPUTS)
+_REQUIRED = IDENTITY_INPUTS
 
 
 # --- rules across inputs --------------------------------------------------------------------
@@ -365,6 +374,14 @@ def _cross_problems(values: Mapping[str, Any], present: set[str]) -> list[Proble
                 else "it is required"
             )
             found.append((name, f"missing: {hint}"))
+    if "training_dataset_uri" not in present and "training_dataset" not in present:
+        found.append(
+            (
+                "training_dataset_uri",
+                "missing: set training_dataset_uri (such as 'gs://my-bucket/train.jsonl') "
+                "or training_dataset (a local JSONL file)",
+            )
+        )
     has_base, has_pre_tuned = "base_model" in present, "pre_tuned_model_name" in present
     if has_base == has_pre_tuned:
         found.append(
@@ -490,6 +507,11 @@ def parse(props: Mapping[str, Any]) -> TuningJobSpec:
     """The validated spec, or InvalidSpecError naming every problem. Unknown values are problems here."""
     normalized = _Normalized(props)
     found = normalized.problems + [(name, "is not known yet") for name in sorted(normalized.unknown)]
+    if "training_dataset_uri" not in normalized.values and not found:
+        # A local file gets its URI in check; a job cannot be made before that happened.
+        found.append(
+            ("training_dataset", "has no staged URI; run `pulumi preview` or `pulumi up` to plan it")
+        )
     if found:
         raise InvalidSpecError(found)
     return TuningJobSpec(**normalized.values)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import dill
@@ -344,3 +345,43 @@ def test_one_provider_serves_concurrent_creates(host: ProviderHost, emulator: In
     assert all(outs["state"] == SUCCEEDED for _, outs in results.values())
     assert all(outs["resource_name"] == name for name, (_, outs) in results.items())
     assert jobs_by_state(emulator) == {SUCCEEDED: len(names)}
+
+
+def test_gitops_local_datasets_are_planned_uploaded_and_diffed_by_content(
+    provider_host: HostFactory, emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    project_dir = tmp_path / "stack"
+    (project_dir / "data").mkdir(parents=True)
+    (project_dir / "data" / "train.jsonl").write_text(sample_dataset(8))
+    host = provider_host(TuningJobProvider(), env=emulator.env, cwd=project_dir)
+    host.configure({"vertex-tuning:project": PROJECT, "vertex-tuning:stagingUri": "gs://ml-staging/tuning"})
+    program = {"base_model": "gemini-2.5-flash", "training_dataset": "data/train.jsonl", **IDENTITY}
+
+    inputs = checked(host, program)
+    uri = inputs["training_dataset_uri"]
+    assert uri.startswith("gs://ml-staging/tuning/") and uri.endswith(".jsonl")
+    job_id, outs = host.create(inputs)
+    assert outs["state"] == SUCCEEDED
+    assert emulator.get_job(job_id)["supervisedTuningSpec"]["trainingDatasetUri"] == uri
+
+    # Moved: same content, same URI, no change. Edited: a new URI, a new tuning run.
+    (project_dir / "data" / "train.jsonl").rename(project_dir / "data" / "moved.jsonl")
+    moved = checked(host, {**program, "training_dataset": "data/moved.jsonl"}, olds=inputs)
+    assert host.diff(job_id, outs, moved).changes is False
+    (project_dir / "data" / "moved.jsonl").write_text(sample_dataset(9))
+    edited = checked(host, {**program, "training_dataset": "data/moved.jsonl"}, olds=inputs)
+    assert host.diff(job_id, outs, edited).replaces == ["training_dataset_uri"]
+
+
+def test_gitops_bad_local_dataset_fails_check_with_line_numbers(
+    provider_host: HostFactory, emulator: InProcessEmulator, tmp_path: Path
+) -> None:
+    (tmp_path / "train.jsonl").write_text(sample_dataset(2) + "not json\n")
+    host = provider_host(TuningJobProvider(), env=emulator.env, cwd=tmp_path)
+    host.configure({"vertex-tuning:project": PROJECT, "vertex-tuning:stagingUri": "gs://ml-staging/tuning"})
+    _, failures = host.check(
+        {}, {"base_model": "gemini-2.5-flash", "training_dataset": "train.jsonl", **IDENTITY}
+    )
+    assert [name for name, _ in failures] == ["training_dataset"]
+    assert "3" in failures[0][1]
+    assert emulator.admin.stats()["requests"] == {}

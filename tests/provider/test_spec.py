@@ -244,3 +244,18 @@ def test_parse_names_every_problem() -> None:
         spec.parse({**VALID, "epoch_count": 0, "labels": {"A": "b"}})
     assert {name for name, _ in caught.value.problems} == {"epoch_count", "labels"}
     assert "epoch_count" in str(caught.value)
+
+
+def test_a_local_training_file_stands_in_for_the_uri_until_check_plans_it() -> None:
+    local = {k: v for k, v in VALID.items() if k != "training_dataset_uri"}
+    assert spec.problems({**local, "training_dataset": "data/train.jsonl"}) == []
+    assert "training_dataset_uri" in dict(spec.problems(local))
+    with pytest.raises(spec.InvalidSpecError, match="training_dataset: has no staged URI"):
+        spec.parse({**local, "training_dataset": "data/train.jsonl"})
+
+
+def test_where_a_dataset_file_lives_is_never_a_change() -> None:
+    old = {**VALID, "training_dataset": "data/train.jsonl", "staging_uri": "gs://s/a"}
+    new = {**VALID, "training_dataset": "moved/train.jsonl", "staging_uri": "gs://s/a"}
+    assert spec.changed_inputs(old, new) == ([], [])
+    assert spec.identity_hash(spec.parse(old)) == spec.identity_hash(spec.parse(new))
