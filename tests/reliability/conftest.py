@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import pytest
-from ledger import ScenarioCost, api_calls_by_route, costs_in, summary_lines
+from ledger import ScenarioCost, api_calls_by_route
 
 from support.emulator import RunningEmulator, emulator, emulator_process
 
@@ -63,13 +63,3 @@ class Ledger:
 @pytest.fixture
 def ledger(request: pytest.FixtureRequest) -> Ledger:
     return Ledger(request)
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """One table of every fault scenario's jobs and API calls, also under pytest-xdist."""
-    reports = [report for reports in terminalreporter.stats.values() for report in reports]
-    lines = summary_lines(costs_in(reports))
-    if lines:
-        terminalreporter.section("fault scenarios: jobs held and API calls")
-        for line in lines:
-            terminalreporter.write_line(line)

@@ -2,7 +2,9 @@
 
 Every scenario test ends with `ledger.settle(...)`, which asserts that the emulator holds exactly
 the jobs the scenario intended and attaches the counts to the test report. Reports travel from
-pytest-xdist workers to the controller, where `summary_lines` prints one table at the session end.
+pytest-xdist workers to the controller, where `pytest_terminal_summary` prints one table at the
+session end; the top-level `tests/conftest.py` registers it, since under xdist the controller
+loads no conftest below it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import pytest
 
 PROPERTY_KEY = "fault_scenario"
 
@@ -64,3 +68,13 @@ def summary_lines(costs: list[ScenarioCost]) -> list[str]:
         other = cost.api_calls - sum(counts)
         lines.append(f"{cost.scenario:<{width}}  {held:>18}  {cost.api_calls:>9}  {cells}  {other:>5}")
     return lines
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One table of every fault scenario's jobs and API calls."""
+    reports = [report for reports in terminalreporter.stats.values() for report in reports]
+    lines = summary_lines(costs_in(reports))
+    if lines:
+        terminalreporter.section("fault scenarios: jobs held and API calls")
+        for line in lines:
+            terminalreporter.write_line(line)
