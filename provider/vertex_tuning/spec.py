@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pulumi.output import Unknown
 from pydantic import BaseModel, ConfigDict
 
 from . import catalogue, names, wire
@@ -26,6 +25,9 @@ from .errors import InvalidNameError, VertexTuningError
 
 # The Pulumi wire sentinel for an unknown value; the host usually turns it into `Unknown()` first.
 _UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+# `pulumi.output.Unknown`, recognised by name so that this module loads without the Pulumi SDK
+# (a third of a second of imports the CLI and the emulator do not need).
+_UNKNOWN_CLASS = ("pulumi.output", "Unknown")
 
 ID_LABEL = "pulumi-tuning-id"
 """The label that carries a job's identity hash, so a create can find its own job (decision 2)."""
@@ -120,7 +122,7 @@ class TuningJobSpec(BaseModel):
 
 def is_unknown(value: Any) -> bool:
     """True when the value, or anything inside it, is not known yet (a preview)."""
-    if isinstance(value, Unknown) or value == _UNKNOWN_SENTINEL:
+    if (type(value).__module__, type(value).__qualname__) == _UNKNOWN_CLASS or value == _UNKNOWN_SENTINEL:
         return True
     if isinstance(value, Mapping):
         return any(is_unknown(item) for item in value.values())
