@@ -24,37 +24,37 @@ def test_a_burst_of_503_with_retry_after_then_recovery(em):
     em.admin.fail_requests("tuningJobs.get", 503, times=2, retry_after=2)
     url = f"{em.base_url}/v1/{job['name']}"
     for _ in range(2):
-        response = httpx.get(url)
+        response = em.http.get(url)
         assert response.status_code == 503 and response.headers["Retry-After"] == "2"
         assert_error_envelope(response.json(), "UNAVAILABLE", 503)
-    assert httpx.get(url).status_code == 200
+    assert em.http.get(url).status_code == 200
     assert em.admin.request_count("tuningJobs.get") == 3
 
 
 def test_429_on_create_commits_nothing_and_other_routes_are_untouched(em):
     em.admin.add_fault("tuningJobs.create", status=429, retry_after=1, times=None)
-    response = httpx.post(f"{em.parent()}/tuningJobs", json=job_body(TRAIN))
+    response = em.http.post(f"{em.parent()}/tuningJobs", json=job_body(TRAIN))
     assert response.status_code == 429
     assert_error_envelope(response.json(), "RESOURCE_EXHAUSTED", 429)
-    assert httpx.get(f"{em.parent()}/tuningJobs").json() == {}
+    assert em.http.get(f"{em.parent()}/tuningJobs").json() == {}
     assert len(em.admin.faults()) == 1  # `times=None` keeps it in force
     em.admin.clear_faults()
-    assert httpx.post(f"{em.parent()}/tuningJobs", json=job_body(TRAIN)).status_code == 200
+    assert em.http.post(f"{em.parent()}/tuningJobs", json=job_body(TRAIN)).status_code == 200
 
 
 def test_latency_is_added_and_used_up(em):
     em.admin.add_latency("tuningJobs.list", 0.05, times=1)
-    assert httpx.get(f"{em.parent()}/tuningJobs").status_code == 200
+    assert em.http.get(f"{em.parent()}/tuningJobs").status_code == 200
     assert em.admin.faults() == []
 
 
 def test_a_dropped_create_still_commits_the_job(em):
     em.admin.drop_next_create()
     with pytest.raises(httpx.RemoteProtocolError):  # the body never completes
-        httpx.post(f"{em.parent()}/tuningJobs", json=job_body(TRAIN, labels={"try": "one"}))
-    listed = httpx.get(f"{em.parent()}/tuningJobs").json()["tuningJobs"]
+        em.http.post(f"{em.parent()}/tuningJobs", json=job_body(TRAIN, labels={"try": "one"}))
+    listed = em.http.get(f"{em.parent()}/tuningJobs").json()["tuningJobs"]
     assert [job["labels"] for job in listed] == [{"try": "one"}]
-    assert httpx.post(f"{em.parent()}/tuningJobs", json=job_body(TRAIN)).status_code == 200  # used up
+    assert em.http.post(f"{em.parent()}/tuningJobs", json=job_body(TRAIN)).status_code == 200  # used up
     assert em.admin.stats()["jobs"] == 2
 
 
@@ -81,7 +81,7 @@ def test_stuck_and_failing_jobs(em):
 def test_admin_routes_reject_bad_input_and_live_apart_from_the_api(em):
     bad = httpx.post(f"{em.base_url}/_emulator/faults", json={"route": "tuningJobs.get", "kind": "explode"})
     assert bad.status_code == 400
-    drop_on_get = httpx.post(
+    drop_on_get = em.http.post(
         f"{em.base_url}/_emulator/faults", json={"route": "tuningJobs.get", "kind": "drop_after_commit"}
     )
     assert drop_on_get.status_code == 400
@@ -90,7 +90,7 @@ def test_admin_routes_reject_bad_input_and_live_apart_from_the_api(em):
         == 400
     )
     assert httpx.put(f"{em.base_url}/_emulator/settings", json={"jobSeconds": 0}).status_code == 400
-    assert httpx.get(f"{em.base_url}/v1/_emulator/stats").status_code == 404
+    assert em.http.get(f"{em.base_url}/v1/_emulator/stats").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -124,9 +124,9 @@ def test_cli_fault_flags_apply_from_the_start(tmp_path):
     )
     process.start()
     try:
-        first = httpx.get(f"{process.parent()}/tuningJobs")
+        first = process.http.get(f"{process.parent()}/tuningJobs")
         assert first.status_code == 503 and first.headers["Retry-After"] == "3"
-        assert httpx.get(f"{process.parent()}/tuningJobs").status_code == 200
+        assert process.http.get(f"{process.parent()}/tuningJobs").status_code == 200
     finally:
         process.kill()
-        process.admin.close()
+        process.close()

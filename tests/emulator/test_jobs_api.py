@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 
 from support.discovery import assert_error_envelope, assert_matches_schema
@@ -20,7 +19,7 @@ def em(emulator):
 
 
 def post(em, body, version="v1", **params):
-    return httpx.post(f"{em.parent(version)}/tuningJobs", json=body, params=params)
+    return em.http.post(f"{em.parent(version)}/tuningJobs", json=body, params=params)
 
 
 def error_of(response, status, code):
@@ -44,7 +43,7 @@ def test_create_answers_pending_with_project_number_and_numeric_id(em, version):
     assert job["tunedModelDisplayName"].startswith("gemini-2.5-flash-")
     # The id and the number reach the same job, on either version.
     for project in (PROJECT, number):
-        again = httpx.get(
+        again = em.http.get(
             f"{em.base_url}/v1beta1/projects/{project}/locations/{LOCATION}/tuningJobs/{job_id}"
         )
         assert again.json()["name"] == job["name"]
@@ -102,7 +101,7 @@ def test_snake_case_and_integer_enums_are_accepted(em):
 def test_integer_enum_encoding_is_honoured_on_output(em):
     response = post(em, job_body(TRAIN), "v1beta1", **{"$alt": "json;enum-encoding=int"})
     assert response.json()["state"] == 2  # JOB_STATE_PENDING in the proto's numbering
-    response = httpx.get(
+    response = em.http.get(
         f"{em.base_url}/v1/{response.json()['name']}", params={"alt": "json", "prettyPrint": "true"}
     )
     assert response.json()["state"] == "JOB_STATE_PENDING"
@@ -112,7 +111,7 @@ def test_integer_enum_encoding_is_honoured_on_output(em):
 def test_identical_creates_make_two_jobs(em):
     first, second = post(em, job_body(TRAIN)).json(), post(em, job_body(TRAIN)).json()
     assert first["name"] != second["name"]
-    listed = httpx.get(f"{em.parent()}/tuningJobs").json()["tuningJobs"]
+    listed = em.http.get(f"{em.parent()}/tuningJobs").json()["tuningJobs"]
     assert {job["name"] for job in listed} == {first["name"], second["name"]}
 
 
@@ -190,7 +189,7 @@ def test_identical_creates_make_two_jobs(em):
 def test_create_rejects_bad_input_naming_the_field(em, body, field):
     message = error_of(post(em, body), "INVALID_ARGUMENT", 400)
     assert field in message
-    assert httpx.get(f"{em.parent()}/tuningJobs").json() == {}  # nothing was created
+    assert em.http.get(f"{em.parent()}/tuningJobs").json() == {}  # nothing was created
 
 
 def test_adapter_size_message_is_the_services(em):
@@ -203,7 +202,7 @@ def test_adapter_size_message_is_the_services(em):
 
 def test_model_region_and_cmek_support_are_checked(em):
     gemini3 = job_body(TRAIN, baseModel="gemini-3.5-flash")
-    wrong_region = httpx.post(f"{em.parent(location='asia-east1')}/tuningJobs", json=gemini3)
+    wrong_region = em.http.post(f"{em.parent(location='asia-east1')}/tuningJobs", json=gemini3)
     assert "cannot be tuned in asia-east1" in error_of(wrong_region, "INVALID_ARGUMENT", 400)
     key = {"kmsKeyName": f"projects/p/locations/{LOCATION}/keyRings/r/cryptoKeys/k"}
     no_cmek = post(em, {**gemini3, "encryptionSpec": key})
@@ -212,10 +211,10 @@ def test_model_region_and_cmek_support_are_checked(em):
 
 
 def test_get_unknown_job_is_not_found(em):
-    assert "not found" in error_of(httpx.get(f"{em.parent()}/tuningJobs/123"), "NOT_FOUND", 404)
+    assert "not found" in error_of(em.http.get(f"{em.parent()}/tuningJobs/123"), "NOT_FOUND", 404)
     job = em.create_job(TRAIN)
     other_location = job["name"].replace(LOCATION, "europe-west4")
-    error_of(httpx.get(f"{em.base_url}/v1/{other_location}"), "NOT_FOUND", 404)
+    error_of(em.http.get(f"{em.base_url}/v1/{other_location}"), "NOT_FOUND", 404)
 
 
 def test_list_pages_and_filters(em):
@@ -226,41 +225,43 @@ def test_list_pages_and_filters(em):
     seen, token = [], None
     while True:
         params = {"pageSize": 2, **({"pageToken": token} if token else {})}
-        page = httpx.get(f"{em.parent('v1beta1')}/tuningJobs", params=params).json()
+        page = em.http.get(f"{em.parent('v1beta1')}/tuningJobs", params=params).json()
         assert_matches_schema(page, "ListTuningJobsResponse", version="v1beta1")
         seen += [job["name"] for job in page["tuningJobs"]]
         token = page.get("nextPageToken")
         if not token:
             break
     assert seen == names[::-1]  # newest first, each once
-    odd = httpx.get(f"{em.parent()}/tuningJobs", params={"filter": 'labels.kind="odd"'}).json()["tuningJobs"]
+    odd = em.http.get(f"{em.parent()}/tuningJobs", params={"filter": 'labels.kind="odd"'}).json()[
+        "tuningJobs"
+    ]
     assert {job["labels"]["n"] for job in odd} == {"1", "3"}
-    httpx.post(f"{em.base_url}/v1/{names[0]}:cancel")
-    cancelling = httpx.get(
+    em.http.post(f"{em.base_url}/v1/{names[0]}:cancel")
+    cancelling = em.http.get(
         f"{em.parent()}/tuningJobs", params={"filter": 'state="JOB_STATE_CANCELLING" AND labels.kind="even"'}
     ).json()["tuningJobs"]
     assert [job["name"] for job in cancelling] == [names[0]]
-    bad = httpx.get(f"{em.parent()}/tuningJobs", params={"filter": "display_name:foo"})
+    bad = em.http.get(f"{em.parent()}/tuningJobs", params={"filter": "display_name:foo"})
     assert "filter" in error_of(bad, "INVALID_ARGUMENT", 400)
-    bad_token = httpx.get(f"{em.parent()}/tuningJobs", params={"pageToken": "nope"})
+    bad_token = em.http.get(f"{em.parent()}/tuningJobs", params={"pageToken": "nope"})
     assert "page_token" in error_of(bad_token, "INVALID_ARGUMENT", 400)
 
 
 def test_cancel_semantics(em):
     job = em.create_job(TRAIN)
-    cancel = httpx.post(f"{em.base_url}/v1/{job['name']}:cancel")  # empty body
+    cancel = em.http.post(f"{em.base_url}/v1/{job['name']}:cancel")  # empty body
     assert cancel.status_code == 200 and cancel.json() == {}
-    again = httpx.post(f"{em.base_url}/v1beta1/{job['name']}:cancel", json={})
+    again = em.http.post(f"{em.base_url}/v1beta1/{job['name']}:cancel", json={})
     assert again.status_code == 200
     assert em.get_job(job["name"])["state"] == "JOB_STATE_CANCELLING"
     done = em.wait_for_state(job["name"], "JOB_STATE_CANCELLED")
     assert_matches_schema(done, "TuningJob")
     assert done["error"]["code"] == 1 and "tunedModel" not in done and "endTime" in done
-    terminal = httpx.post(f"{em.base_url}/v1/{job['name']}:cancel", json={})
+    terminal = em.http.post(f"{em.base_url}/v1/{job['name']}:cancel", json={})
     assert "cannot be cancelled" in error_of(terminal, "FAILED_PRECONDITION", 400)
-    error_of(httpx.post(f"{em.parent()}/tuningJobs/42:cancel"), "NOT_FOUND", 404)
+    error_of(em.http.post(f"{em.parent()}/tuningJobs/42:cancel"), "NOT_FOUND", 404)
     error_of(
-        httpx.post(f"{em.base_url}/v1/{job['name']}:cancel", json={"force": True}), "INVALID_ARGUMENT", 400
+        em.http.post(f"{em.base_url}/v1/{job['name']}:cancel", json={"force": True}), "INVALID_ARGUMENT", 400
     )
 
 

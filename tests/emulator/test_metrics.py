@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from support.discovery import assert_error_envelope, assert_matches_schema
@@ -16,7 +15,7 @@ TRAIN, VALID = "gs://m/train.jsonl", "gs://m/valid.jsonl"
 
 
 def get(em, path: str, schema: str) -> dict:
-    response = httpx.get(f"{em.base_url}/v1/{path}")
+    response = em.http.get(f"{em.base_url}/v1/{path}")
     assert response.status_code == 200, response.text
     body = dict(response.json())
     assert_matches_schema(body, schema)
@@ -77,7 +76,7 @@ def test_metrics_of_unknown_or_unstarted_jobs_are_not_found(emulator):
         f"tuningJobs/{job_id}", f"metadataStores/default/contexts/tuning-experiment-{job_id}"
     )
     for path in (context, context.replace(job_id, "1")):
-        response = httpx.get(f"{emulator.base_url}/v1/{path}")
+        response = emulator.http.get(f"{emulator.base_url}/v1/{path}")
         assert response.status_code == 404
         assert_error_envelope(response.json(), "NOT_FOUND", 404)
 
@@ -115,10 +114,12 @@ def test_unknown_series_and_runs_are_not_found(emulator, series):
     context = get(emulator, job["experiment"], "Context")
     experiment_id = job["experiment"].rsplit("/", 1)[1]
     base = f"{context['metadata']['backing_tensorboard_resource']}/experiments/{experiment_id}"
-    wrong_run = httpx.get(f"{emulator.base_url}/v1/{base}/runs/other/timeSeries/{series}:read")
+    wrong_run = emulator.http.get(f"{emulator.base_url}/v1/{base}/runs/other/timeSeries/{series}:read")
     assert wrong_run.status_code == 404
     status = 200 if series == "train-total-loss" else 404
     assert (
-        httpx.get(f"{emulator.base_url}/v1/{base}/runs/{metrics.RUN_ID}/timeSeries/{series}:read").status_code
+        emulator.http.get(
+            f"{emulator.base_url}/v1/{base}/runs/{metrics.RUN_ID}/timeSeries/{series}:read"
+        ).status_code
         == status
     )

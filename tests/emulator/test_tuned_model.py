@@ -8,9 +8,10 @@ import httpx
 import pytest
 
 from support.discovery import assert_error_envelope, assert_matches_schema
-from support.emulator import sample_dataset
+from support.emulator import sample_dataset, schema_checked_client
 
 TRAIN = "gs://bucket/tuned/train.jsonl"
+HTTP = schema_checked_client()
 
 
 def _line(system: str, prompt: str, answer: str) -> str:
@@ -54,7 +55,7 @@ def ask(url: str, prompt: str, *, system: str | None = None, version: str = "v1"
         body["systemInstruction"] = {"parts": [{"text": system}]}
     if config:
         body["generationConfig"] = config
-    response = httpx.post(f"{url}:generateContent", json=body)
+    response = HTTP.post(f"{url}:generateContent", json=body)
     assert response.status_code == 200, response.text
     answer = response.json()
     assert_matches_schema(answer, "GenerateContentResponse", version=version)
@@ -122,7 +123,7 @@ def test_stream_as_sse_and_as_a_json_array(tuned):
     )
     assert events[-1]["candidates"][0]["finishReason"] == "STOP" and "usageMetadata" in events[-1]
     assert "finishReason" not in events[0]["candidates"][0]
-    array = httpx.post(f"{url}:streamGenerateContent", json=body).json()
+    array = HTTP.post(f"{url}:streamGenerateContent", json=body).json()
     assert [e["candidates"] for e in array] == [e["candidates"] for e in events]
 
 
@@ -137,7 +138,7 @@ def test_bad_generation_requests_are_rejected(tuned):
         {"contents": [{"role": "user", "parts": [{"text": "hi"}]}], "generationConfig": {"temperature": 5}},
         {"contents": [{"role": "user", "parts": [{"text": "hi"}]}], "bogus": True},
     ):
-        response = httpx.post(f"{url}:generateContent", json=body)
+        response = HTTP.post(f"{url}:generateContent", json=body)
         assert response.status_code == 400, body
         assert_error_envelope(response.json(), "INVALID_ARGUMENT", 400)
 
@@ -148,7 +149,7 @@ def test_endpoints_of_failed_cancelled_and_unfinished_jobs_do_not_exist(emulator
     unfinished = emulator.create_job("gs://b/t.jsonl")
     cancelled = emulator.create_job("gs://b/t.jsonl")
     failed = emulator.create_job("gs://b/bad.jsonl")
-    httpx.post(f"{emulator.base_url}/v1/{cancelled['name']}:cancel")
+    emulator.http.post(f"{emulator.base_url}/v1/{cancelled['name']}:cancel")
     emulator.wait_for_state(failed["name"], "JOB_STATE_FAILED")
     emulator.wait_for_state(cancelled["name"], "JOB_STATE_CANCELLED")
     server = emulator.server.emulator
@@ -159,6 +160,6 @@ def test_endpoints_of_failed_cancelled_and_unfinished_jobs_do_not_exist(emulator
         row = store.job(job["name"].rsplit("/", 1)[1])
         assert row is not None
         url = f"{emulator.base_url}/v1/{row.parent}/endpoints/{row.endpoint_id}:generateContent"
-        response = httpx.post(url, json=body)
+        response = emulator.http.post(url, json=body)
         assert response.status_code == 404
         assert_error_envelope(response.json(), "NOT_FOUND", 404)

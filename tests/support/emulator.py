@@ -21,7 +21,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from support.discovery import assert_error_envelope, assert_matches_schema
 from vertex_tuning.emulator.admin import EmulatorAdmin
+from vertex_tuning.emulator.app import ROUTES
 from vertex_tuning.emulator.jobs import JobService
 from vertex_tuning.emulator.server import EmulatorServer
 from vertex_tuning.emulator.storage import DataDir
@@ -70,6 +72,46 @@ def job_body(training_uri: str, **extra: object) -> dict[str, object]:
     return {"baseModel": BASE_MODEL, "supervisedTuningSpec": {"trainingDatasetUri": training_uri}, **extra}
 
 
+# What each route answers, as the discovery document names it.
+ROUTE_SCHEMAS = {
+    "tuningJobs.create": "TuningJob",
+    "tuningJobs.get": "TuningJob",
+    "tuningJobs.list": "ListTuningJobsResponse",
+    "tuningJobs.cancel": "GoogleProtobufEmpty",
+    "endpoints.generateContent": "GenerateContentResponse",
+    "endpoints.streamGenerateContent": "GenerateContentResponse",
+    "metadataStores.contexts.get": "Context",
+    "tensorboards.experiments.runs.list": "ListTensorboardRunsResponse",
+    "tensorboards.experiments.runs.timeSeries.list": "ListTensorboardTimeSeriesResponse",
+    "tensorboards.experiments.runs.timeSeries.read": "ReadTensorboardTimeSeriesDataResponse",
+}
+
+
+def check_api_response(response: httpx.Response) -> None:
+    """Validate an emulator answer: success bodies against their schema, errors as Google's envelope."""
+    path = response.request.url.path
+    version = path.split("/")[1]
+    if version not in ("v1", "v1beta1") or "enum-encoding=int" in response.request.url.params.get("$alt", ""):
+        return  # admin routes; integer enums are outside the discovery document's vocabulary
+    response.read()
+    if response.headers.get("content-type", "").startswith("text/event-stream"):
+        bodies = [json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: ")]
+    else:
+        bodies = [response.json()]
+    if response.status_code != 200:
+        assert_error_envelope(bodies[0], bodies[0]["error"]["status"], response.status_code)
+        return
+    route = next(r for r in ROUTES if r.method == response.request.method and r.pattern.fullmatch(path))
+    if isinstance(bodies[0], list):  # a stream without alt=sse is a JSON array of responses
+        bodies = bodies[0]
+    for body in bodies:
+        assert_matches_schema(body, ROUTE_SCHEMAS[route.name], version=version)
+
+
+def schema_checked_client() -> httpx.Client:
+    return httpx.Client(timeout=30, event_hooks={"response": [check_api_response]})
+
+
 class FakeClock:
     """A settable clock for `JobService(clock=...)`: seconds since the epoch."""
 
@@ -101,8 +143,9 @@ class RunningEmulator:
         self.host_port = base_url.removeprefix("http://")
         self.data_dir = data_dir
         self.admin = EmulatorAdmin(base_url)
-        # One pooled client: a fresh httpx.get per call costs tens of milliseconds of TLS setup.
-        self.http = httpx.Client(timeout=30)
+        # One pooled client (a fresh httpx.get costs tens of milliseconds of TLS setup) that checks
+        # every API answer against the discovery document.
+        self.http = schema_checked_client()
 
     def close(self) -> None:
         self.admin.close()
