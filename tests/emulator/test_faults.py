@@ -130,3 +130,16 @@ def test_cli_fault_flags_apply_from_the_start(tmp_path):
     finally:
         process.kill()
         process.close()
+
+
+def test_next_job_controls_combine_and_job_verbs_take_their_own_field(em):
+    em.admin.stick_next_job(JobState.RUNNING)
+    em.admin.fail_next_job("boom")
+    job = em.create_job(TRAIN)
+    assert em.wait_for_state(job["name"], "JOB_STATE_RUNNING")["state"] == "JOB_STATE_RUNNING"
+    em.admin.stick_job(job["name"], None)
+    assert em.wait_for_state(job["name"], "JOB_STATE_FAILED")["error"]["message"] == "boom"
+    job_id = job["name"].rsplit("/", 1)[1]
+    wrong = em.http.post(f"{em.base_url}/_emulator/jobs/{job_id}:stick", json={"fail": "x"})
+    assert wrong.status_code == 400
+    assert em.http.post(f"{em.base_url}/_emulator/jobs/1:fail", json={"fail": "x"}).status_code == 404

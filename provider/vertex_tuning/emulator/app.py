@@ -246,12 +246,14 @@ class Emulator:
         if (method, path) == ("PUT", "/settings"):
             return _plain_json(self._settings(body))
         if (method, path) == ("POST", "/next-job"):
-            self.jobs.next_job_controls = _controls(body)
+            self.jobs.next_job_controls.update(_controls(body))
             return _plain_json({})
         match = re.fullmatch(r"/jobs/(?P<job>\d+):(?P<verb>stick|fail)", path)
         if method == "POST" and match:
-            for key, value in _controls(body, unset_ok=True).items():
-                self.jobs.set_control(match["job"], key, value)
+            key = {"stick": "stuck", "fail": "fail"}[match["verb"]]
+            if set(body) != {key}:
+                raise invalid(f"{match['verb']} takes {{{key!r}: ...}}")
+            self.jobs.set_control(match["job"], key, _controls(body, unset_ok=True)[key])
             return _plain_json({})
         raise not_found(f"no admin route {method} {request.url.path}")
 
