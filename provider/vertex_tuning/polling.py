@@ -5,7 +5,7 @@ The delay starts at 0.5 s and grows by half each poll up to a 60 s cap, so
 - a job of a few seconds (the emulator) is noticed within a second or two of finishing
   (a 1 s job after 1.25 s, a 5 s job after 6.6 s);
 - a long job is noticed within a minute of finishing;
-- a one-hour job costs 70 GETs, a ten-hour job about 670 (the cap dominates: one a minute).
+- a one-hour job costs 70 GETs, a ten-hour job 610 (the cap dominates: one a minute).
 
 The first twelve polls (about two minutes) cost little and cover every short job. Optional
 jitter spreads the polls of many jobs started together; it is seeded so a run can be repeated.
