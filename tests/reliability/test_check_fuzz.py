@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from support.provider_host import UNKNOWN, ProviderHost
 from vertex_tuning import catalogue, spec, wire
 from vertex_tuning.names import DEFAULT_LOCATION
-from vertex_tuning.provider import TuningJobProvider
+from vertex_tuning.provider import OUTPUTS, TuningJobProvider
 
 SHIM = Path(__file__).parent / "host_shim"
 PROJECT_ENV = ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "VERTEX_AI_EMULATOR_HOST")
@@ -225,7 +225,8 @@ def test_check_gives_a_verdict_on_anything(guarded, provider, props):
     failures = check_in_process(provider, props)
     assert_actionable(failures, props)
     given = {name for name, value in props.items() if value is not None}  # None means "not set"
-    for name in given - set(spec.ALL_INPUTS):
+    # Outputs travel with the inputs (the resource declares them), so check passes over them.
+    for name in given - set(spec.ALL_INPUTS) - set(OUTPUTS):
         assert any(failed == name and "not an input" in reason for failed, reason in failures), name
     assert guarded == []
 
@@ -254,3 +255,30 @@ def test_check_through_the_host_names_exactly_the_invalid_inputs(guarded_host, d
     assert {name for name, _ in failures} == bad, json.dumps(failures, indent=1)
     assert_actionable(failures, props)
     assert not record.exists(), record.read_text()
+
+
+# --- local dataset files: whatever the path names, check reads safely or says why not ----------
+
+
+def hostile_paths(tmp_path: Path) -> dict[str, str]:
+    directory = tmp_path / "a-directory"
+    directory.mkdir()
+    endless = tmp_path / "endless.jsonl"
+    endless.symlink_to("/dev/zero")  # a device, not a file: reading it never ends
+    return {
+        "nul byte": "train\x00.jsonl",
+        "directory": str(directory),
+        "endless device": str(endless),
+        "missing": str(tmp_path / "missing.jsonl"),
+        "not a string": 5,
+    }
+
+
+def test_check_survives_hostile_local_dataset_paths(guarded, provider, tmp_path):
+    for case, path in hostile_paths(tmp_path).items():
+        props = {"project": "fuzz-project", "base_model": "gemini-2.5-flash", "pulumi_stack": "dev"}
+        props |= {"pulumi_project": "fuzz", "resource_name": "bot", "staging_uri": "gs://stage-bucket/data"}
+        failures = check_in_process(provider, {**props, "training_dataset": path})
+        assert [name for name, _ in failures] == ["training_dataset"], (case, failures)
+        assert_actionable(failures, props)
+    assert guarded == []
