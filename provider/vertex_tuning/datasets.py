@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -151,11 +152,13 @@ class _Invalid(Exception):
 def validate_dataset_file(path: Path, model: catalogue.BaseModel, purpose: Purpose) -> DatasetReport:
     """Check a local JSONL file; a missing, oversized or non-UTF-8 file is a problem, not an error."""
     try:
-        size = path.stat().st_size
-    except OSError as error:
-        report = DatasetReport(purpose, model.id)
-        report.problems.append(DatasetProblem(None, f"cannot read the dataset: {error.strerror or error}"))
-        return report
+        status = path.stat()
+    except (OSError, ValueError) as error:  # ValueError: a path holding a NUL byte
+        return _unreadable(purpose, model, getattr(error, "strerror", None) or str(error))
+    if not stat.S_ISREG(status.st_mode):
+        # A directory fails to open, and a device or pipe may never end: only regular files are read.
+        return _unreadable(purpose, model, "it is not a regular file (give the path of a JSONL file)")
+    size = status.st_size
     if size > catalogue.MAX_DATASET_BYTES:
         report = DatasetReport(purpose, model.id, size_bytes=size)
         limit = catalogue.MAX_DATASET_BYTES // 1024**2
@@ -167,7 +170,15 @@ def validate_dataset_file(path: Path, model: catalogue.BaseModel, purpose: Purpo
     except UnicodeDecodeError as error:
         report = DatasetReport(purpose, model.id)
         report.problems.append(DatasetProblem(None, f"the file is not UTF-8 text (JSONL): {error.reason}"))
+    except OSError as error:
+        return _unreadable(purpose, model, error.strerror or str(error))
     report.size_bytes = size
+    return report
+
+
+def _unreadable(purpose: Purpose, model: catalogue.BaseModel, why: str) -> DatasetReport:
+    report = DatasetReport(purpose, model.id)
+    report.problems.append(DatasetProblem(None, f"cannot read the dataset: {why}"))
     return report
 
 
