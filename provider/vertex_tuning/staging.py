@@ -267,8 +267,8 @@ def plan_local_datasets(
     model = catalogue.find_base_model(str(props.get("base_model") or FALLBACK_MODEL))
     for path_input, uri_input, purpose in sources:
         value = props[path_input]
-        if is_unknown(value):
-            continue
+        if is_unknown(value) or not isinstance(value, str):
+            continue  # not known yet, or not a path at all (spec's rules say so)
         if props.get(uri_input) is not None:
             problems.append((path_input, f"set only one of {path_input} (a local file) and {uri_input}"))
             continue
