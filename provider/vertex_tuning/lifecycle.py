@@ -143,20 +143,22 @@ class Lifecycle:
     def _create(
         self, job: wire.TuningJob, project: str, location: str, seen: set[str | None]
     ) -> wire.TuningJob:
-        label = (job.labels or {})[ID_LABEL]
-        for attempt in (1, 2):
-            try:
-                return self.client.create_tuning_job(project, location, job)
-            except AmbiguousCreateError as error:
-                if attempt == 2:
-                    raise
-                self.log(f"the answer to the create was lost ({error.reason}); looking the job up")
-                made = self._find_new_job(project, location, label, seen)
-                if made is not None:
-                    self.log(f"found {made.name}: the create had gone through; adopting it")
-                    return made
-                self.log("no job was created; sending the create again")
-        raise AssertionError("unreachable")
+        try:
+            return self.client.create_tuning_job(project, location, job)
+        except AmbiguousCreateError as error:
+            self.log(f"the answer to the create was lost ({error.reason}); looking the job up")
+        made = self._find_new_job(project, location, (job.labels or {})[ID_LABEL], seen)
+        if made is not None:
+            self.log(f"found {made.name}: the create had gone through; adopting it")
+            return made
+        self.log("no job was created; sending the create again")
+        try:
+            return self.client.create_tuning_job(project, location, job)
+        except AmbiguousCreateError as error:
+            raise TuningJobFailedError(
+                f"The answer to a create in {location} was lost twice ({error.reason}); a job may exist. "
+                "Run `pulumi up` again: it adopts the job if one was made and creates it otherwise."
+            ) from error
 
     def _find_new_job(
         self, project: str, location: str, label: str, seen: set[str | None]
@@ -177,8 +179,7 @@ class Lifecycle:
             raise TuningJobFailedError(
                 f"A create in {location} was sent but its answer was lost, and {lookups_failed} of "
                 f"{len(self.ambiguous_lookup_delays)} lookups failed too, so whether a job exists is "
-                "unknown. "
-                "Run `pulumi up` again: it adopts the job if it exists and creates it otherwise."
+                "unknown. Run `pulumi up` again: it adopts the job if it exists and creates it otherwise."
             )
         return None
 

@@ -6,7 +6,7 @@ import pytest
 from provider_fakes import FakeJobClient, VirtualClock
 
 from vertex_tuning import wire
-from vertex_tuning.errors import AmbiguousCreateError, TransportError
+from vertex_tuning.errors import TransportError
 from vertex_tuning.lifecycle import Lifecycle, TuningJobFailedError, WaitTimeoutError
 from vertex_tuning.spec import ID_LABEL
 
@@ -145,7 +145,7 @@ def test_lost_create_answer_twice_raises_without_a_third_post(
     lifecycle: Lifecycle, service: FakeJobClient
 ) -> None:
     service.fail_creates_unsent = 2
-    with pytest.raises(AmbiguousCreateError):
+    with pytest.raises(TuningJobFailedError, match=r"lost twice.*pulumi up"):
         submit(lifecycle)
     assert service.calls["create"] == 2
 
