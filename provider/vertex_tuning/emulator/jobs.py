@@ -7,27 +7,18 @@ across restarts, and every reader sees the same job.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import math
-import re
-import secrets
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
-from .. import catalogue, datasets
+from .. import catalogue
 from ..wire import (
     AdapterSize,
-    Content,
-    DatasetDistribution,
     JobState,
     ListTuningJobsResponse,
-    Part,
     Status,
     SupervisedHyperParameters,
     SupervisedTuningDataStats,
@@ -36,49 +27,24 @@ from ..wire import (
     TuningDataStats,
     TuningJob,
 )
+from . import listing, training
+from .resources import (
+    endpoint_name,
+    experiment_name,
+    model_name,
+    new_numeric_id,
+    project_number,
+    timestamp,
+)
 from .rpc import ApiError, invalid, not_found
-from .storage import DataDir, StorageError
+from .storage import DataDir
 from .store import JobRow, NewJob, Store
 from .validation import TunedModelRef, check_create, check_hyper_parameters
 
 # Shares of a job's duration: queued first, then training; a cancel takes a tenth to settle.
 PENDING_SHARE = 0.2
 CANCEL_SHARE = 0.1
-# Examples per training step (our choice; Vertex does not publish its batch size).
-BATCH_SIZE = 8
-# Exchanges kept per job for its tuned endpoint to answer from.
-MAX_KEPT_EXCHANGES = 5000
-# Dropped examples listed by index and reason (the API gives "a partial sample").
-MAX_DROPPED_SAMPLE = 100
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 300
 STICKABLE = (JobState.PENDING, JobState.RUNNING)
-
-_FILTER_CLAUSE = re.compile(
-    r'\s*(?P<field>state|labels\.[a-z][a-z0-9_-]*)\s*(?P<op>!=|=)\s*(?P<value>"[^"]*"|[A-Za-z0-9_-]+)\s*'
-)
-
-
-def project_number(project: str) -> str:
-    """The project number the service answers with: stable per project id (or the number itself)."""
-    if project.isdigit():
-        return project
-    digest = int(hashlib.sha256(project.encode()).hexdigest(), 16)
-    return str(100_000_000_000 + digest % 900_000_000_000)
-
-
-def new_numeric_id() -> str:
-    """A 19-digit resource id, like the service's."""
-    return str(10**18 + secrets.randbelow(9 * 10**18))
-
-
-def timestamp(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
-
-
-def rfc3339(seconds: float) -> str:
-    """A google.protobuf.Timestamp in JSON, as wire.Timestamp writes it."""
-    return timestamp(seconds).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)
@@ -137,9 +103,9 @@ class JobService:
     def list_jobs(
         self, project: str, location: str, *, filter: str = "", page_size: int = 0, page_token: str = ""
     ) -> ListTuningJobsResponse:
-        matches = _parse_filter(filter)
-        after = _decode_page_token(page_token)
-        size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        matches = listing.parse_filter(filter)
+        after = listing.decode_page_token(page_token)
+        size = min(page_size or listing.DEFAULT_PAGE_SIZE, listing.MAX_PAGE_SIZE)
         if page_size < 0:
             raise invalid(f"page_size must not be negative, got {page_size}.")
         page: list[TuningJob] = []
@@ -153,7 +119,7 @@ class JobService:
             if not all(match(job) for match in matches):
                 continue
             if len(page) == size:
-                token = _encode_page_token(rows[index - 1].seq)
+                token = listing.encode_page_token(rows[index - 1].seq)
                 return ListTuningJobsResponse(tuning_jobs=page, next_page_token=token)
             page.append(job)
         return ListTuningJobsResponse(tuning_jobs=page)
@@ -301,46 +267,12 @@ class JobService:
         """What training on this job's datasets gives; read once, when the job starts, then kept."""
         if row.outcome is not None:
             return row.outcome
-        return self.store.settle_outcome(row.id, *self._train(row))
-
-    def _train(self, row: JobRow) -> tuple[dict[str, Any], list[list[str]]]:
         model = catalogue.find_base_model(row.controls["base_model"])
         assert model is not None
-        job = TuningJob.model_validate(row.request)
-        spec = job.supervised_tuning_spec
-        assert spec is not None and spec.training_dataset_uri
-        training = self._read(spec.training_dataset_uri, model, "training")
-        failure = _failure("Training", spec.training_dataset_uri, training)
-        if failure is None and spec.validation_dataset_uri:
-            validation = self._read(spec.validation_dataset_uri, model, "validation")
-            failure = _failure("Validation", spec.validation_dataset_uri, validation)
-        if failure is not None:
-            return {"failure": failure}, []
-        params = spec.hyper_parameters or SupervisedHyperParameters()
-        epochs = params.epoch_count or model.default_epochs
-        size = (
-            AdapterSize(params.adapter_size) if params.adapter_size is not None else AdapterSize.UNSPECIFIED
-        )
-        adapter = (
-            size if size is not AdapterSize.UNSPECIFIED else AdapterSize.from_rank(model.default_adapter_size)
-        )
-        per_epoch = math.ceil(len(training.examples) / BATCH_SIZE)
-        exchanges = [
-            [example.system, prompt, answer]
-            for example in training.examples
-            for prompt, answer in example.exchanges()
-        ]
-        outcome = {
-            "failure": None,
-            "epochs": epochs,
-            "adapter_size": adapter.value,
-            "learning_rate_multiplier": params.learning_rate_multiplier or 1.0,
-            "steps_per_epoch": per_epoch,
-            "steps": per_epoch * epochs,
-            "validation": bool(spec.validation_dataset_uri),
-            "stats": _stats(training, epochs, per_epoch * epochs).to_json_dict(),
-        }
-        return outcome, (exchanges + self._inherited_exchanges(row))[:MAX_KEPT_EXCHANGES]
+        outcome, exchanges = training.train(TuningJob.model_validate(row.request), model, self.data)
+        if outcome["failure"] is None:
+            exchanges = (exchanges + self._inherited_exchanges(row))[: training.MAX_KEPT_EXCHANGES]
+        return self.store.settle_outcome(row.id, outcome, exchanges)
 
     def _inherited_exchanges(self, row: JobRow) -> list[list[str]]:
         """Continuous tuning keeps what the earlier version learned, after what this one did."""
@@ -349,21 +281,6 @@ class JobService:
             return []
         self.outcome(earlier[-1])
         return self.store.exchanges(earlier[-1].id)
-
-    def _read(
-        self, uri: str, model: catalogue.BaseModel, purpose: datasets.Purpose
-    ) -> datasets.DatasetReport:
-        try:
-            path = self.data.resolve(uri)
-        except StorageError as error:
-            report = datasets.DatasetReport(purpose, model.id)
-            report.problems.append(datasets.DatasetProblem(None, str(error)))
-            return report
-        if not path.is_file():
-            report = datasets.DatasetReport(purpose, model.id)
-            report.problems.append(datasets.DatasetProblem(None, "the file does not exist"))
-            return report
-        return datasets.validate_dataset_file(path, model, purpose)
 
     def _model_lineage(
         self, project: str, location: str, job: TuningJob, source: TunedModelRef | None
@@ -393,22 +310,6 @@ class JobService:
         return base, source.model_id
 
 
-def model_name(row: JobRow) -> str:
-    return f"{row.parent}/models/{row.model_id}@{row.model_version}"
-
-
-def endpoint_name(row: JobRow) -> str:
-    return f"{row.parent}/endpoints/{row.endpoint_id}"
-
-
-def experiment_id(row: JobRow) -> str:
-    return f"tuning-experiment-{row.id}"
-
-
-def experiment_name(row: JobRow) -> str:
-    return f"{row.parent}/metadataStores/default/contexts/{experiment_id(row)}"
-
-
 def _request_fields(job: TuningJob) -> dict[str, Any]:
     """The caller's fields only: output-only fields in a create body are ignored, as on the service."""
     kept = job.to_json_dict()
@@ -416,92 +317,3 @@ def _request_fields(job: TuningJob) -> dict[str, Any]:
                    "experiment", "tunedModel", "tuningDataStats", "gcsMetricsUri"):  # fmt: skip
         kept.pop(output, None)
     return kept
-
-
-def _failure(kind: str, uri: str, report: datasets.DatasetReport) -> str | None:
-    if report.ok:
-        return None
-    return f"{kind} dataset {uri} is invalid: {report.summary()}"
-
-
-def _distribution(values: list[int]) -> DatasetDistribution:
-    summary = datasets.Distribution.of(values)
-    return DatasetDistribution(
-        sum=summary.sum,
-        billable_sum=summary.sum,
-        min=summary.min,
-        max=summary.max,
-        mean=summary.mean,
-        median=summary.median,
-        p5=summary.p5,
-        p95=summary.p95,
-    )
-
-
-def _stats(report: datasets.DatasetReport, epochs: int, steps: int) -> SupervisedTuningDataStats:
-    examples = report.examples
-    return SupervisedTuningDataStats(
-        tuning_dataset_example_count=len(examples) + len(report.dropped),
-        total_tuning_character_count=report.total_characters,
-        total_billable_character_count=report.total_characters * epochs,
-        total_billable_token_count=report.total_tokens * epochs,
-        tuning_step_count=steps,
-        total_truncated_example_count=len(report.dropped),
-        truncated_example_indices=[dropped.index for dropped in report.dropped[:MAX_DROPPED_SAMPLE]],
-        dropped_example_reasons=[dropped.reason for dropped in report.dropped[:MAX_DROPPED_SAMPLE]],
-        user_input_token_distribution=_distribution([e.input_tokens for e in examples]),
-        user_output_token_distribution=_distribution([e.output_tokens for e in examples]),
-        user_message_per_example_distribution=_distribution([e.user_messages for e in examples]),
-        user_dataset_examples=[
-            Content(role=turn.role, parts=[Part(text=turn.text)]) for turn in examples[0].turns[:2]
-        ],
-    )
-
-
-def _parse_filter(text: str) -> list[Callable[[TuningJob], bool]]:
-    """The AIP-160 subset the service is seen to take: `state=...` and `labels.KEY=...`, joined by AND."""
-    if not text.strip():
-        return []
-    matches = []
-    for clause in re.split(r"\s+AND\s+", text.strip()):
-        found = _FILTER_CLAUSE.fullmatch(clause)
-        if found is None:
-            raise invalid(
-                f'filter: unsupported expression {clause!r}; use state="JOB_STATE_..." or labels.KEY="v".'
-            )
-        matches.append(_clause(found["field"], found["op"], found["value"].strip('"')))
-    return matches
-
-
-def _clause(field: str, op: str, value: str) -> Callable[[TuningJob], bool]:
-    if field == "state":
-        if value not in {state.value for state in JobState}:
-            raise invalid(
-                f"filter: {value!r} is not a job state (JOB_STATE_PENDING, JOB_STATE_RUNNING, ...)."
-            )
-
-        def actual(job: TuningJob) -> str | None:
-            return job.job_state.value
-    else:
-        key = field.removeprefix("labels.")
-
-        def actual(job: TuningJob) -> str | None:
-            return (job.labels or {}).get(key)
-
-    if op == "=":
-        return lambda job: actual(job) == value
-    return lambda job: actual(job) != value
-
-
-def _encode_page_token(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"after:{seq}".encode()).decode()
-
-
-def _decode_page_token(token: str) -> int | None:
-    if not token:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(token.encode()).decode()
-        return int(text.removeprefix("after:")) if text.startswith("after:") else int("x")
-    except ValueError:
-        raise invalid("page_token is not a token this service returned.") from None

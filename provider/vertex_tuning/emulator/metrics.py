@@ -13,7 +13,8 @@ import hashlib
 import math
 from typing import Any
 
-from .jobs import Phase, experiment_id, experiment_name, rfc3339
+from .jobs import Phase
+from .resources import experiment_id, experiment_name, rfc3339
 from .rpc import not_found
 from .store import JobRow
 

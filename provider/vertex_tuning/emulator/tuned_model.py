@@ -22,7 +22,7 @@ from ..wire import (
     Part,
     UsageMetadata,
 )
-from .jobs import timestamp
+from .resources import timestamp
 from .rpc import invalid
 from .store import JobRow
 
