@@ -87,13 +87,12 @@ def report(
 
 
 def rss_kib(pid: int) -> dict[str, int]:
-    """Current (VmRSS) and peak (VmHWM) resident memory of a process, in KiB (Linux /proc)."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0])
-    return {"rss_kib": fields["VmRSS"], "peak_rss_kib": fields["VmHWM"]}
+    """Resident memory of a process in KiB (Linux /proc): all of it (VmRSS), its peak (VmHWM), and the
+    anonymous part (RssAnon: heap and stacks, where a leak would show; shared-library pages that the
+    kernel may evict under memory pressure are left out)."""
+    status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    kib = {key: int(status[key].split()[0]) for key in ("VmRSS", "VmHWM", "RssAnon")}
+    return {"rss_kib": kib["VmRSS"], "peak_rss_kib": kib["VmHWM"], "anon_kib": kib["RssAnon"]}
 
 
 def timed(action: Callable[[], object]) -> float:

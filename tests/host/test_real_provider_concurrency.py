@@ -1,0 +1,82 @@
+"""Decision 8 with the real provider: many TuningJobs wait at once in one stock host process.
+
+Proven by what the emulator holds (jobs created and not finished while every create is still
+waiting), never by timing."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import pytest
+
+from support.emulator import InProcessEmulator, sample_dataset
+from support.provider_host import HostCallError, HostFactory, ProviderHost
+from vertex_tuning.provider import TuningJobProvider
+
+pytestmark = pytest.mark.slow
+
+TRAINING_URI = "gs://host-tests/train.jsonl"
+CONFIG = {"gcp:project": "host-test-project", "gcp:region": "us-central1"}
+
+
+def _inputs(name: str) -> dict[str, object]:
+    return {
+        "base_model": "gemini-2.5-flash",
+        "training_dataset_uri": TRAINING_URI,
+        "pulumi_stack": "dev",
+        "pulumi_project": "host-tests",
+        "resource_name": name,
+    }
+
+
+def _jobs_waiting(emulator: InProcessEmulator, host: ProviderHost, count: int, config: dict[str, str]) -> int:
+    """Send `count` creates of hour-long jobs at once; how many jobs exist while all are still waiting."""
+    emulator.write_object(TRAINING_URI, sample_dataset())
+    emulator.admin.set_job_seconds(3600)
+    host.configure(config)
+    names = [f"job-{index}" for index in range(count)]
+    checked = [host.check({}, _inputs(name), name=name)[0] for name in names]
+    engine = ThreadPoolExecutor(count)
+    creates: list[Future[object]] = [
+        engine.submit(host.create, inputs, name=name) for inputs, name in zip(checked, names, strict=True)
+    ]
+    jobs = _settled_job_count(emulator, at_most=count)
+    assert not any(create.done() for create in creates), "a create returned while its job was running"
+    host.kill()  # ends the waits, as when the engine stops the host; the jobs keep running
+    for create in creates:
+        with pytest.raises(HostCallError):
+            create.result(timeout=30)
+    engine.shutdown()
+    return jobs
+
+
+def _settled_job_count(emulator: InProcessEmulator, *, at_most: int, quiet_for: float = 3.0) -> int:
+    """The number of jobs in the emulator once it has stopped growing for `quiet_for` seconds."""
+    seen, changed_at, deadline = -1, time.monotonic(), time.monotonic() + 60
+    while time.monotonic() < deadline:
+        jobs = int(emulator.admin.stats()["jobs"])
+        if jobs != seen:
+            seen, changed_at = jobs, time.monotonic()
+        if seen == at_most or time.monotonic() - changed_at > quiet_for:
+            return seen
+        time.sleep(0.05)
+    return seen
+
+
+def test_the_real_provider_lets_every_create_wait_at_once(
+    emulator: InProcessEmulator, provider_host: HostFactory
+) -> None:
+    host = provider_host(TuningJobProvider(), env=emulator.env)
+
+    assert _jobs_waiting(emulator, host, 8, CONFIG) == 8
+    assert not [line for line in host.stderr_lines if "stock four concurrent operations" in line]
+
+
+def test_with_the_limit_at_four_only_four_jobs_start(
+    emulator: InProcessEmulator, provider_host: HostFactory
+) -> None:
+    host = provider_host(TuningJobProvider(), env=emulator.env)
+    stock = {**CONFIG, "vertex-tuning:maxConcurrentOperations": "4"}
+
+    assert _jobs_waiting(emulator, host, 8, stock) == 4
