@@ -25,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from support.emulator import messages_dataset, sample_dataset
 from support.provider_host import UNKNOWN, ProviderHost
 from vertex_tuning import catalogue, spec, wire
 from vertex_tuning.names import DEFAULT_LOCATION
@@ -37,7 +38,7 @@ LOCATIONS = ("us-central1", "europe-west4")  # every model in the catalogue is t
 UNUSABLE = ("Traceback", " object at 0x", "NoneType", "ValidationError", "pydantic")
 ACTIONABLE = (
     "must", "use ", "set ", "got", "missing", "unknown", "only", "remove", "is in", "reserved",
-    "not an input", "at most", "cannot", "does not", "tune in", "expected", "such as",
+    "not an input", "at most", "cannot", "does not", "tune in", "expected", "such as", ": line ",
 )  # fmt: skip
 
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
@@ -87,6 +88,26 @@ BAD = {
     "api_version": st.sampled_from(["v2", "V1", "", 1]),
 }
 BAD["validation_dataset_uri"] = BAD["training_dataset_uri"]
+BAD["staging_uri"] = st.sampled_from(["s3://bucket/data", "gs://", "gs://Bucket/x", 5])
+# Local dataset files live in a folder made for the module (see `local_files`).
+LOCAL: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_files(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Valid datasets in both formats, and paths that are wrong whatever the other inputs are."""
+    folder = tmp_path_factory.mktemp("local-datasets")
+    (folder / "gemini.jsonl").write_text(sample_dataset(3), encoding="utf-8")
+    (folder / "messages.jsonl").write_text(messages_dataset(3), encoding="utf-8")
+    (folder / "not-json.jsonl").write_text("this is not JSON\n", encoding="utf-8")
+    LOCAL.update({name: str(folder / name) for name in ("gemini.jsonl", "messages.jsonl", "not-json.jsonl")})
+    LOCAL["missing"], LOCAL["folder"] = str(folder / "missing.jsonl"), str(folder)
+
+
+def bad_local_path() -> st.SearchStrategy[Any]:
+    return st.sampled_from(["not-json.jsonl", "missing", "folder"]).map(LOCAL.get) | st.sampled_from(
+        ["nul\x00.jsonl", 7]
+    )
 
 
 @st.composite
@@ -134,8 +155,20 @@ def inputs_with_verdict(draw: st.DrawFn) -> tuple[dict[str, Any], set[str]]:
     put("adapter_size", st.sampled_from(ranks).flatmap(adapter_spellings))
     put("epoch_count", st.integers(1, 100).flatmap(number_like_the_host))
     put("learning_rate_multiplier", st.floats(0.01, 10.0))
-    put("training_dataset_uri", st.just("gs://fuzz-bucket/data/train.jsonl"), required=True)
-    put("validation_dataset_uri", st.just("gs://fuzz-bucket/data/validation.jsonl"))
+    if draw(st.booleans()):
+        put("training_dataset_uri", st.just("gs://fuzz-bucket/data/train.jsonl"), required=True)
+        put("validation_dataset_uri", st.just("gs://fuzz-bucket/data/validation.jsonl"))
+    else:  # local files, checked against the model (or gemini-2.5-flash when it is not known)
+        legacy = model is not None and model.dataset_format is catalogue.DatasetFormat.MESSAGES
+        valid_file = st.just("messages.jsonl" if legacy else "gemini.jsonl").map(LOCAL.__getitem__)
+        BAD["training_dataset"] = BAD["validation_dataset"] = bad_local_path()
+        put("training_dataset", valid_file, required=True)
+        put("validation_dataset", valid_file)
+        put(
+            "staging_uri",
+            st.sampled_from(["gs://stage-bucket/datasets", "gs://stage-bucket/a/b"]),
+            required=True,
+        )
     put("tuned_model_display_name", st.text("abc XYZ-_.é", min_size=1, max_size=128).filter(str.strip))
     put("description", text)
     label_key = st.from_regex(r"[a-z][a-z0-9_-]{0,12}", fullmatch=True).filter(lambda k: k != spec.ID_LABEL)
