@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from support.discovery import assert_error_envelope
-from support.emulator import EmulatorProcess, job_body, sample_dataset
+from support.emulator import FAST_JOB_SECONDS, EmulatorProcess, job_body, sample_dataset
 from vertex_tuning.emulator.faults import Fault, parse_fault
 from vertex_tuning.wire import JobState
 
@@ -59,6 +59,7 @@ def test_a_dropped_create_still_commits_the_job(em):
 
 
 def test_stuck_and_failing_jobs(em):
+    em.admin.set_job_seconds(FAST_JOB_SECONDS)
     em.admin.stick_next_job(JobState.PENDING)
     pending = em.create_job(TRAIN)
     running = em.create_job(TRAIN)
@@ -133,6 +134,7 @@ def test_cli_fault_flags_apply_from_the_start(tmp_path):
 
 
 def test_next_job_controls_combine_and_job_verbs_take_their_own_field(em):
+    em.admin.set_job_seconds(FAST_JOB_SECONDS)
     em.admin.stick_next_job(JobState.RUNNING)
     em.admin.fail_next_job("boom")
     job = em.create_job(TRAIN)

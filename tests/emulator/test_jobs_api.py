@@ -7,7 +7,7 @@ import json
 import pytest
 
 from support.discovery import assert_error_envelope, assert_matches_schema
-from support.emulator import LOCATION, PROJECT, job_body, messages_dataset, sample_dataset
+from support.emulator import FAST_JOB_SECONDS, LOCATION, PROJECT, job_body, messages_dataset, sample_dataset
 
 TRAIN = "gs://bucket/train.jsonl"
 
@@ -50,6 +50,7 @@ def test_create_answers_pending_with_project_number_and_numeric_id(em, version):
 
 
 def test_job_runs_then_succeeds_with_results(em):
+    em.admin.set_job_seconds(FAST_JOB_SECONDS)
     job = em.create_job(
         TRAIN, supervisedTuningSpec={"trainingDatasetUri": TRAIN, "hyperParameters": {"epochCount": 2}}
     )
@@ -78,6 +79,7 @@ def test_job_runs_then_succeeds_with_results(em):
 
 
 def test_export_last_checkpoint_only_gives_no_intermediate_checkpoints(em):
+    em.admin.set_job_seconds(FAST_JOB_SECONDS)
     spec = {"trainingDatasetUri": TRAIN, "exportLastCheckpointOnly": True}
     job = em.create_job(TRAIN, supervisedTuningSpec=spec)
     done = em.wait_for_state(job["name"], "JOB_STATE_SUCCEEDED")
@@ -277,6 +279,7 @@ def _failure(em, text, uri="gs://bucket/bad.jsonl", **extra):
 
 
 def test_dataset_problems_fail_the_job_naming_the_line(em):
+    em.admin.set_job_seconds(FAST_JOB_SECONDS)
     good = sample_dataset(3).splitlines()
     bad_roles = json.dumps(
         {"contents": [{"role": "user", "parts": [{"text": "a"}]}, {"role": "user", "parts": [{"text": "b"}]}]}
@@ -297,6 +300,7 @@ def test_dataset_problems_fail_the_job_naming_the_line(em):
 
 
 def test_a_format_the_model_does_not_take_fails_the_job(em):
+    em.admin.set_job_seconds(FAST_JOB_SECONDS)
     message = _failure(em, messages_dataset(3))
     assert "line 1" in message and "messages" in message
     em.write_object("gs://bucket/legacy.jsonl", messages_dataset(3))
@@ -308,6 +312,7 @@ def test_a_format_the_model_does_not_take_fails_the_job(em):
 
 
 def test_an_invalid_validation_dataset_fails_the_job_too(em):
+    em.admin.set_job_seconds(FAST_JOB_SECONDS)
     em.write_object("gs://bucket/val.jsonl", '{"contents": "nope"}\n')
     spec = {"trainingDatasetUri": TRAIN, "validationDatasetUri": "gs://bucket/val.jsonl"}
     message = _failure(em, sample_dataset(2), supervisedTuningSpec=spec)
@@ -315,6 +320,7 @@ def test_an_invalid_validation_dataset_fails_the_job_too(em):
 
 
 def test_continuous_tuning_gives_the_next_model_version(em):
+    em.admin.set_job_seconds(FAST_JOB_SECONDS)
     first = em.wait_for_state(em.create_job(TRAIN)["name"], "JOB_STATE_SUCCEEDED")
     model = first["tunedModel"]["model"]
     for tuned_model_name, version in ((model, "@2"), (model.rsplit("@", 1)[0], "@3")):
@@ -343,6 +349,7 @@ def test_output_only_fields_in_a_create_are_ignored(em):
 
 
 def test_over_long_examples_are_dropped_and_counted_in_the_stats(em):
+    em.admin.set_job_seconds(FAST_JOB_SECONDS)
     long_line = json.dumps(
         {
             "contents": [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from support.discovery import assert_error_envelope, assert_matches_schema
-from support.emulator import FakeClock, create_with_service, sample_dataset
+from support.emulator import FAST_JOB_SECONDS, FakeClock, create_with_service, sample_dataset
 from vertex_tuning.emulator import metrics
 from vertex_tuning.emulator.jobs import JobService
 from vertex_tuning.emulator.storage import DataDir
@@ -41,6 +41,7 @@ def follow(em, job: dict) -> dict[str, list[dict]]:
 
 
 def test_a_finished_job_has_complete_plausible_series(emulator):
+    emulator.admin.set_job_seconds(FAST_JOB_SECONDS)
     emulator.write_object(TRAIN, sample_dataset(16))
     job = emulator.wait_for_state(emulator.create_job(TRAIN)["name"], "JOB_STATE_SUCCEEDED")
     series = follow(emulator, job)
@@ -56,6 +57,7 @@ def test_a_finished_job_has_complete_plausible_series(emulator):
 
 
 def test_eval_series_exist_only_with_a_validation_set(emulator):
+    emulator.admin.set_job_seconds(FAST_JOB_SECONDS)
     emulator.write_object(TRAIN, sample_dataset(16))
     emulator.write_object(VALID, sample_dataset(4))
     spec = {"trainingDatasetUri": TRAIN, "validationDatasetUri": VALID, "hyperParameters": {"epochCount": 3}}
@@ -109,6 +111,7 @@ def test_series_grow_while_running_and_stop_at_a_cancel(tmp_path):
 
 @pytest.mark.parametrize("series", ["train-total-loss", "nope"])
 def test_unknown_series_and_runs_are_not_found(emulator, series):
+    emulator.admin.set_job_seconds(FAST_JOB_SECONDS)
     emulator.write_object(TRAIN, sample_dataset(4))
     job = emulator.wait_for_state(emulator.create_job(TRAIN)["name"], "JOB_STATE_SUCCEEDED")
     context = get(emulator, job["experiment"], "Context")

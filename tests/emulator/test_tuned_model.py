@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from support.discovery import assert_error_envelope, assert_matches_schema
-from support.emulator import sample_dataset, schema_checked_client
+from support.emulator import FAST_JOB_SECONDS, sample_dataset, schema_checked_client
 
 TRAIN = "gs://bucket/tuned/train.jsonl"
 HTTP = schema_checked_client()
@@ -44,6 +44,7 @@ DATASET = (
 
 @pytest.fixture
 def tuned(emulator):
+    emulator.admin.set_job_seconds(FAST_JOB_SECONDS)
     emulator.write_object(TRAIN, DATASET)
     job = emulator.wait_for_state(emulator.create_job(TRAIN)["name"], "JOB_STATE_SUCCEEDED")
     return emulator, f"{emulator.base_url}/v1/{job['tunedModel']['endpoint']}"

@@ -30,6 +30,8 @@ from vertex_tuning.emulator.storage import DataDir
 from vertex_tuning.wire import TuningJob
 
 TEST_JOB_SECONDS = 1.0
+# For tests that only wait for the end of a job (none that must catch it mid-way).
+FAST_JOB_SECONDS = 0.3
 PROJECT = "test-project"
 LOCATION = "us-central1"
 BASE_MODEL = "gemini-2.5-flash"
