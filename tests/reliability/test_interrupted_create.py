@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import Deployment, jobs_in_states, put_dataset, tuning_inputs
+from harness import Deployment, jobs_in_states, put_dataset, tuning_inputs, wait_until
 from support.provider_host import HostCallError
 from vertex_tuning.wire import JobState
 
@@ -74,4 +74,30 @@ def test_wait_deadline_passes_then_next_create_adopts(emulator, ledger):
     assert job_id == job_name
     assert outs["state"] == "JOB_STATE_SUCCEEDED"
     assert emulator.admin.request_count("tuningJobs.create") == 1
+    ledger.settle(emulator, jobs=1)
+
+
+def test_lost_create_response_while_lookups_fail_never_creates_again(emulator, ledger):
+    """If the job cannot be looked up after a lost answer, create gives up rather than risk a second."""
+    put_dataset(emulator)
+    emulator.admin.drop_next_create()
+    with Deployment(emulator) as deployment:
+        creating = deployment.up_in_background(tuning_inputs())
+        # The lookups start half a second after the lost answer; from then on every list fails.
+        wait_until(lambda: emulator.admin.request_count("tuningJobs.create") == 1, what="the create")
+        emulator.admin.add_fault("tuningJobs.list", status=503, retry_after=0.05, times=None)
+        with pytest.raises(HostCallError) as raised:
+            creating.join()
+    emulator.admin.clear_faults()
+    assert (
+        "answer was lost" in raised.value.details
+        and "whether a job exists is unknown" in raised.value.details
+    )
+    assert "Run `pulumi up` again: it adopts the job if it exists" in raised.value.details
+    assert emulator.admin.request_count("tuningJobs.create") == 1
+
+    with Deployment(emulator) as again:
+        _, outs = again.up(tuning_inputs())
+    assert outs["state"] == "JOB_STATE_SUCCEEDED"
+    assert emulator.admin.request_count("tuningJobs.create") == 1, "the lost job was adopted"
     ledger.settle(emulator, jobs=1)

@@ -67,7 +67,7 @@ def test_emulator_restart_while_jobs_run(slow_jobs_emulator, ledger):
         wait_until(lambda: jobs_in_states(emulator, "JOB_STATE_RUNNING") == 2, what="two running jobs")
         served_before = emulator.admin.stats()["requests"]
 
-        emulator.stop()
+        emulator.kill()  # SIGKILL: no clean shutdown; its SQLite state must carry the jobs
         with pytest.raises(httpx.ConnectError):
             httpx.get(emulator.base_url + "/v1/projects/p/locations/us-central1/tuningJobs")
         # Down longer than any poll interval at this stage (at most 2.5 s in the first 7 s of a
