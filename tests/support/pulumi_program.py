@@ -7,6 +7,7 @@ outputs the test gives for that stack. Nothing reaches a provider, the network o
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import runpy
@@ -107,6 +108,8 @@ def run_program(
     # Pass `recorder` to look at what was registered even when the program fails.
     recorder = recorder or RecordingMocks(stack_outputs=stack_outputs or {})
     runtime_settings.ROOT.set(None)  # a fresh root stack, so exports of an earlier run do not leak
+    # Pulumi's runtime needs a current event loop; an earlier `asyncio.run` in this process unset it.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     set_all_config(dict(config or {}))
     pulumi.runtime.set_mocks(recorder, project=project, stack=stack, preview=False)
     namespace: dict[str, Any] = {}
