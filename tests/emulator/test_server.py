@@ -64,3 +64,9 @@ def test_cli_help_lists_the_options():
     assert result.returncode == 0, result.stderr
     for option in ("--host", "--port", "--data-dir", "--state", "--job-seconds", "--fault"):
         assert option in result.stdout
+
+
+def test_an_ipv6_loopback_address_is_bracketed(tmp_path):
+    with EmulatorServer(tmp_path, host="::1") as server:
+        assert server.host_port == f"[::1]:{server.port}"
+        assert httpx.get(f"{server.base_url}/_emulator/stats").status_code == 200

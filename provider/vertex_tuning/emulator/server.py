@@ -60,8 +60,9 @@ class EmulatorServer:
 
     @property
     def host_port(self) -> str:
-        """The value for VERTEX_AI_EMULATOR_HOST."""
-        return f"{self.host}:{self.port}"
+        """The value for VERTEX_AI_EMULATOR_HOST (an IPv6 address in brackets, as in URLs)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
 
     @property
     def base_url(self) -> str:
