@@ -17,11 +17,13 @@ import pytest
 
 from harness import Deployment, jobs_in_states, put_dataset, tuning_inputs, wait_until
 from support.emulator import PROJECT, EmulatorProcess
+from support.provider_host import HostCallError
 from vertex_tuning import wire
 from vertex_tuning.client import RetryPolicy, VertexClient
 from vertex_tuning.errors import TransportError
 from vertex_tuning.lifecycle import Lifecycle
 from vertex_tuning.settings import Settings
+from vertex_tuning.wire import JobState
 
 pytestmark = pytest.mark.slow
 
@@ -167,4 +169,30 @@ def test_429_on_create_is_retried_and_makes_one_job(emulator, ledger):
 
     assert outs["state"] == "JOB_STATE_SUCCEEDED"
     assert emulator.admin.request_count("tuningJobs.create") == 3
+    ledger.settle(emulator, jobs=1)
+
+
+def test_403_while_waiting_names_the_running_job_and_the_next_create_adopts(emulator, ledger):
+    """A 4xx while waiting is not retried; the job it leaves running is named, adopted next time."""
+    put_dataset(emulator)
+    emulator.admin.stick_next_job(JobState.RUNNING)
+    with Deployment(emulator) as deployment:
+        waiting = deployment.up_in_background(tuning_inputs())
+        job_name = deployment.wait_for_line("is RUNNING").split()[1]
+        emulator.admin.add_fault(
+            "tuningJobs.get", status=403, times=None, message="Permission revoked (test)."
+        )
+        with pytest.raises(HostCallError) as raised:
+            waiting.join()
+    emulator.admin.clear_faults()
+    details = raised.value.details
+    assert "Permission revoked (test)" in details
+    assert f"Tuning job {job_name} keeps running" in details and "adopts this job" in details
+    assert f"vertex-tuning jobs cancel {job_name}" in details
+    assert emulator.admin.request_count("tuningJobs.get") >= 1
+
+    emulator.admin.stick_job(job_name, None)
+    with Deployment(emulator) as again:
+        job_id, outs = again.up(tuning_inputs())
+    assert job_id == job_name and outs["state"] == "JOB_STATE_SUCCEEDED"
     ledger.settle(emulator, jobs=1)
