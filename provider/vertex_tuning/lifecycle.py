@@ -83,6 +83,17 @@ class WaitTimeoutError(VertexTuningError):
     """The wait's deadline passed; the job keeps running and the next create adopts it."""
 
 
+class WaitInterruptedError(VertexTuningError):
+    """Waiting failed (an error polling could not ride through); the job keeps running."""
+
+    def __init__(self, job_name: str, error: Exception) -> None:
+        super().__init__(
+            f"Tuning job {job_name} keeps running, but waiting for it failed: {error}. Fix that, then run "
+            "`pulumi up` again: the next create adopts this job, it never starts a second one. If it is "
+            f"no longer wanted, stop it with `vertex-tuning jobs cancel {job_name}`."
+        )
+
+
 def stderr_line(text: str) -> None:
     """One progress line on stderr, which the Pulumi CLI shows for the stack."""
     print(f"vertex-tuning: {text}", file=sys.stderr, flush=True)

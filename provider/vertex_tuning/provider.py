@@ -34,7 +34,13 @@ from pydantic import BaseModel
 from . import concurrency, names, settings, spec, staging, wire
 from .client import MetricPoint, VertexClient
 from .errors import ConfigurationError, NotFoundError, VertexTuningError
-from .lifecycle import Lifecycle, stderr_line
+from .lifecycle import (
+    Lifecycle,
+    TuningJobFailedError,
+    WaitInterruptedError,
+    WaitTimeoutError,
+    stderr_line,
+)
 
 OUTPUTS = (
     "job_name",
@@ -165,7 +171,13 @@ class TuningJobProvider(ResourceProvider):
         job = lifecycle.submit_or_adopt(
             spec.to_wire(job_spec), job_spec.project, job_spec.location, claimed=_claimed_jobs()
         )
-        final = lifecycle.wait(job, job_spec.wait_timeout_minutes * 60)
+        try:
+            final = lifecycle.wait(job, job_spec.wait_timeout_minutes * 60)
+        except (TuningJobFailedError, WaitTimeoutError):
+            raise  # these already say what became of the job and what to do next
+        except VertexTuningError as error:
+            # No resource records the job, so the error must: name it, and say how to go on.
+            raise WaitInterruptedError(str(job.name), error) from error
         return CreateResult(str(final.name), self._outputs(final, job_spec.inputs(), lifecycle))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
