@@ -79,6 +79,16 @@ def test_google_genai_tunes_lists_cancels_and_prompts(trained):
     assert_matches_schema(trained.get_job(job.name), "TuningJob")
 
 
+@pytest.fixture
+def fresh_vertexai_config():
+    """vertexai.init() sets process-wide state; give later tests in this worker a clean one."""
+    from google.cloud.aiplatform import initializer
+
+    yield
+    initializer.global_config = initializer._Config()
+
+
+@pytest.mark.usefixtures("fresh_vertexai_config")
 def test_vertexai_sft_in_rest_mode(trained):
     import vertexai
     from vertexai.tuning import sft
