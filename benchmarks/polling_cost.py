@@ -20,6 +20,7 @@ from typing import Any
 
 import harness
 from vertex_tuning import wire
+from vertex_tuning.client import MetricPoint
 from vertex_tuning.lifecycle import Lifecycle
 from vertex_tuning.polling import DEFAULT_POLICY, PollPolicy
 
@@ -58,6 +59,9 @@ class VirtualJob:
 
     def cancel_tuning_job(self, name: str) -> None:
         raise NotImplementedError("the wait never cancels")
+
+    def read_metrics(self, job: wire.TuningJob) -> dict[str, list[MetricPoint]]:
+        raise NotImplementedError("the wait never reads metrics")
 
 
 def wait_for(policy: PollPolicy, length: float) -> VirtualJob:

@@ -128,9 +128,9 @@ def test_widening_is_idempotent_thread_safe_and_never_lowers(in_process_server: 
         results = list(callers.map(widen, [16, 32, 32, 32, 16, 32, 32, 16]))
 
     assert results == [True] * 8
-    assert in_process_server._max_workers == 32  # type: ignore[attr-defined]
+    assert in_process_server._max_workers == 32
     assert widen_host_worker_pool(8) is True
-    assert in_process_server._max_workers == 32  # type: ignore[attr-defined]
+    assert in_process_server._max_workers == 32
 
 
 def test_a_host_without_a_started_server_is_reported(
@@ -156,7 +156,7 @@ def test_a_server_on_another_executor_type_is_reported(
 
     assert widen_host_worker_pool() is False
     assert "server thread pool is FutureExecutor, not ThreadPoolExecutor" in capsys.readouterr().err
-    assert in_process_server._max_workers == 4  # type: ignore[attr-defined]
+    assert in_process_server._max_workers == 4
 
 
 @pytest.mark.parametrize(

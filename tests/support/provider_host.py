@@ -31,7 +31,7 @@ from typing import Any
 
 import grpc
 import pytest
-from google.protobuf import struct_pb2
+from google.protobuf import empty_pb2, struct_pb2
 from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
@@ -258,8 +258,6 @@ class ProviderHost:
         return f"urn:pulumi:{stack}::{project}::{_RESOURCE_TYPE}::{name}"
 
     def plugin_info(self) -> str:
-        from google.protobuf import empty_pb2
-
         return str(self._call("GetPluginInfo", empty_pb2.Empty()).version)
 
     def configure(self, config: Mapping[str, str]) -> None:
