@@ -36,15 +36,12 @@ def mocks(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingMocks]:
     client = VertexClient(settings, credentials=Credentials(token=CANARY))
     monkeypatch.setitem(provider._clients, settings, client)
     recorder = RecordingMocks()
-    # `asyncio.run` elsewhere in this worker (the host driver) leaves no current loop behind.
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
+    # `asyncio.run` elsewhere in this worker (the host driver) may have left no current loop.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     runtime_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(recorder, project="tuning", stack="dev", preview=False)
     yield recorder
     client.close()
-    asyncio.set_event_loop(None)
-    loop.close()
 
 
 def registered_blob(mocks: RecordingMocks) -> str:
