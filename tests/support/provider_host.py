@@ -22,6 +22,7 @@ import queue
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -105,7 +106,9 @@ class ProviderHost:
         self._env = self._host_env(env or {})
         self._cwd = cwd
         self._start_timeout = start_timeout
-        self._stderr: list[str] = []
+        # A file, not a pipe: the host flushes its stderr before it answers, so everything a call
+        # printed is readable the moment the call returns (a pipe-reading thread could lag behind).
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (readable after the host stops; closed by GC)
         self._stdout: list[str] = []
         self._lines_lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
@@ -128,7 +131,7 @@ class ProviderHost:
         self._process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.dynamic"],
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._stderr,
             stdin=subprocess.DEVNULL,
             env=self._env,
             cwd=self._cwd,
@@ -137,7 +140,6 @@ class ProviderHost:
         )
         first_line: queue.Queue[str] = queue.Queue(maxsize=1)
         self._pump(self._process.stdout, self._stdout, first_line)
-        self._pump(self._process.stderr, self._stderr, None)
         try:
             port_line = first_line.get(timeout=self._start_timeout)
         except queue.Empty:
@@ -151,16 +153,16 @@ class ProviderHost:
         self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
         return self
 
-    def _pump(self, stream: Any, sink: list[str], first: queue.Queue[str] | None) -> None:
-        """Read a pipe line by line on a daemon thread; hand the first line (the port) to `first`."""
+    def _pump(self, stream: Any, sink: list[str], first: queue.Queue[str]) -> None:
+        """Read stdout line by line on a daemon thread; hand the first line (the port) to `first`."""
 
         def run() -> None:
             for line in stream:
-                if first is not None and first.empty() and not sink:
+                if first.empty() and not sink:
                     first.put(line)
                 with self._lines_lock:
                     sink.append(line.rstrip("\n"))
-            if first is not None and first.empty():
+            if first.empty():
                 first.put("")  # the host died before printing its port
 
         threading.Thread(target=run, name="provider-host-pipe", daemon=True).start()
@@ -211,8 +213,11 @@ class ProviderHost:
 
     @property
     def stderr_lines(self) -> list[str]:
-        with self._lines_lock:
-            return list(self._stderr)
+        """Everything the host has written to stderr so far, including what the last call printed."""
+        descriptor = self._stderr.fileno()
+        # pread leaves the file offset, which the host shares and writes at, untouched.
+        written = os.pread(descriptor, os.fstat(descriptor).st_size, 0)
+        return written.decode(errors="replace").splitlines()
 
     def stderr_text(self) -> str:
         return "\n".join(self.stderr_lines)
