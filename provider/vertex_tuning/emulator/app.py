@@ -1,7 +1,7 @@
 """The emulator's HTTP face: Vertex AI's REST routes under /v1 and /v1beta1, and /_emulator/ for tests.
 
-Parsing and answering only; what a job does lives in `jobs`, what a tuned model says in
-`tuned_model`, metrics in `metrics`, faults in `faults`.
+Routing and answering only: bodies are read and written in `protojson`, what a job does lives in
+`jobs`, what a tuned model says in `tuned_model`, metrics in `metrics`, faults in `faults`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import asyncio
 import json
 import re
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_snake
@@ -22,14 +22,14 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from ..wire import AdapterSize, FinishReason, GenerateContentRequest, JobState, TuningJob, WireModel
+from ..wire import GenerateContentRequest, TuningJob
 from . import gcs, metrics, tuned_model
 from .faults import Fault, FaultBook
 from .jobs import STICKABLE, JobService
+from .protojson import enums_to_numbers, load_object, parse_empty, parse_message
 from .rpc import HTTP_STATUS_NAMES, ApiError, invalid, not_found
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
-M = TypeVar("M", bound=WireModel)
 
 # Query parameters every Google REST method takes (system parameters), in both spellings.
 _SYSTEM_PARAMS = {
@@ -37,13 +37,6 @@ _SYSTEM_PARAMS = {
     "$quotaUser", "$.xgafv", "$xgafv", "access_token", "oauth_token", "callback", "upload_protocol",
     "uploadType", "userIp",
 }  # fmt: skip
-# Enums spelled as integers when the caller asks for `$alt=json;enum-encoding=int`.
-_ENUM_NUMBERS: dict[str, dict[str, int]] = {
-    "state": {name: number for number, name in JobState.numbers().items()},
-    "adapterSize": {name: number for number, name in AdapterSize.numbers().items()},
-    "finishReason": {name: number for number, name in FinishReason.numbers().items()},
-    "valueType": {name: number for number, name in enumerate(metrics.VALUE_TYPES)},
-}
 _LOCATION = (
     r"/(?P<version>v1|v1beta1)/projects/(?P<project>[a-z0-9][a-z0-9.:-]{0,62})"
     r"/locations/(?P<location>[a-z0-9-]{1,40})"
@@ -151,7 +144,7 @@ class Emulator:
     # --- tuning jobs -------------------------------------------------------------------------
 
     async def create_job(self, call: Call) -> Response:
-        job = _parse(TuningJob, call.body, "tuning_job")
+        job = parse_message(TuningJob, call.body, "tuning_job")
         created = self.jobs.create(call.params["project"], call.params["location"], job)
         if any(fault.kind == "drop_after_commit" for fault in call.faults):
             return DroppedResponse()
@@ -172,7 +165,7 @@ class Emulator:
         return _json(call, page.to_json_dict())
 
     async def cancel_job(self, call: Call) -> Response:
-        _parse_empty(call.body)
+        parse_empty(call.body)
         self.jobs.cancel(call.params["project"], call.params["location"], call.params["job"])
         return _json(call, {})
 
@@ -190,7 +183,7 @@ class Emulator:
         return _json(call, chunks)
 
     def _generation(self, call: Call) -> tuple[GenerateContentRequest, Any, dict[str, Any]]:
-        request = _parse(GenerateContentRequest, call.body, "")
+        request = parse_message(GenerateContentRequest, call.body, "")
         row, outcome = self.jobs.serving_job(
             call.params["project"], call.params["location"], call.params["endpoint"]
         )
@@ -233,7 +226,7 @@ class Emulator:
 
     async def _admin(self, request: Request) -> Response:
         path, method = request.url.path.removeprefix("/_emulator"), request.method
-        body = _load_json(await request.body())
+        body = load_object(await request.body())
         if (method, path) == ("GET", "/stats"):
             return _plain_json(self.stats())
         if (method, path) == ("GET", "/faults"):
@@ -392,64 +385,12 @@ def _check_query(call: Call, allowed: frozenset[str]) -> None:
             )
 
 
-# --- bodies --------------------------------------------------------------------------------
-
-
-def _load_json(body: bytes) -> dict[str, Any]:
-    if not body.strip():
-        return {}
-    try:
-        value = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        reason = error.msg if isinstance(error, json.JSONDecodeError) else "not UTF-8"
-        raise invalid(f"Invalid JSON payload received. {reason}.") from None
-    if not isinstance(value, dict):
-        raise invalid("Invalid JSON payload received. Expected an object at the top level.")
-    return value
-
-
-def _parse(model: type[M], body: bytes, root: str) -> M:
-    data = _load_json(body)
-    try:
-        message = model.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join([root] * bool(root) + [to_snake(str(part)) for part in first["loc"]])
-        raise invalid(f"Invalid value at '{where}': {first['msg']}.") from None
-    for where, name in _unknown_fields(message, root):
-        raise invalid(
-            f"Invalid JSON payload received. Unknown name \"{name}\" at '{where}': Cannot find field."
-        )
-    return message
-
-
-def _parse_empty(body: bytes) -> None:
-    for name in _load_json(body):
-        if name != "name":
-            raise invalid(f'Invalid JSON payload received. Unknown name "{name}": Cannot find field.')
-
-
-def _unknown_fields(message: BaseModel, where: str) -> Iterable[tuple[str, str]]:
-    for name in message.model_extra or {}:
-        yield where, name
-    for name in type(message).model_fields:
-        yield from _unknown_in(getattr(message, name), ".".join(filter(None, [where, name])))
-
-
-def _unknown_in(value: Any, where: str) -> Iterable[tuple[str, str]]:
-    if isinstance(value, BaseModel):
-        yield from _unknown_fields(value, where)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _unknown_in(item, f"{where}[{index}]")
-
-
 # --- answers -------------------------------------------------------------------------------
 
 
 def _json(call: Call, body: Any) -> Response:
     if call.enums_as_numbers:
-        body = _enums_to_numbers(body)
+        body = enums_to_numbers(body)
     pretty = call.query.get("prettyPrint", call.query.get("$prettyPrint", "false")).lower() in ("true", "1")
     text = json.dumps(body, indent=2 if pretty else None, separators=None if pretty else (",", ":"))
     return Response(text, media_type="application/json; charset=UTF-8")
@@ -459,21 +400,9 @@ def _plain_json(body: Any) -> Response:
     return Response(json.dumps(body), media_type="application/json")
 
 
-def _enums_to_numbers(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            key: _ENUM_NUMBERS[key].get(item, item) if key in _ENUM_NUMBERS and isinstance(item, str)
-            else _enums_to_numbers(item)
-            for key, item in value.items()
-        }  # fmt: skip
-    if isinstance(value, list):
-        return [_enums_to_numbers(item) for item in value]
-    return value
-
-
 async def _sse(call: Call, chunks: list[dict[str, Any]]) -> Any:
     for chunk in chunks:
-        body = _enums_to_numbers(chunk) if call.enums_as_numbers else chunk
+        body = enums_to_numbers(chunk) if call.enums_as_numbers else chunk
         yield f"data: {json.dumps(body, separators=(',', ':'))}\r\n\r\n".encode()
 
 
