@@ -385,3 +385,18 @@ def test_gitops_bad_local_dataset_fails_check_with_line_numbers(
     assert [name for name, _ in failures] == ["training_dataset"]
     assert "3" in failures[0][1]
     assert emulator.admin.stats()["requests"] == {}
+
+
+def test_continuous_tuning_from_another_jobs_tuned_model(
+    host: ProviderHost, emulator: InProcessEmulator
+) -> None:
+    base_id, base = host.create(checked(host, program_inputs(emulator)))
+    news = {k: v for k, v in program_inputs(emulator, "more").items() if k != "base_model"}
+    further = {**news, "pre_tuned_model_name": base["tuned_model_name"], "resource_name": "support-bot-v2"}
+
+    job_id, outs = host.create(checked(host, further))
+
+    assert job_id != base_id
+    model, version = outs["tuned_model_name"].split("@")
+    assert model == base["tuned_model_name"].split("@")[0]
+    assert version == "2"
