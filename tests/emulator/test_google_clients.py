@@ -26,7 +26,8 @@ def trained(emulator):
     return emulator
 
 
-def test_google_genai_tunes_lists_cancels_and_prompts(trained):
+@pytest.mark.parametrize("api_version", ["v1", "v1beta1"])  # the SDK's default for Vertex is v1beta1
+def test_google_genai_tunes_lists_cancels_and_prompts(trained, api_version):
     from google import genai
     from google.genai import types
 
@@ -35,7 +36,7 @@ def test_google_genai_tunes_lists_cancels_and_prompts(trained):
         project=PROJECT,
         location=LOCATION,
         credentials=_token(),
-        http_options=types.HttpOptions(base_url=trained.base_url, api_version="v1"),
+        http_options=types.HttpOptions(base_url=trained.base_url, api_version=api_version),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the SDK flags tuning as experimental
@@ -76,7 +77,8 @@ def test_google_genai_tunes_lists_cancels_and_prompts(trained):
         model=job.tuned_model.endpoint, contents="tell me about chess"
     )
     assert "".join(chunk.text or "" for chunk in streamed) == answer.text
-    assert_matches_schema(trained.get_job(job.name), "TuningJob")
+    assert_matches_schema(trained.get_job(job.name, api_version), "TuningJob", version=api_version)
+    assert trained.admin.stats()["requests"]["endpoints.streamGenerateContent"] == 1
 
 
 @pytest.fixture
