@@ -70,3 +70,11 @@ def test_an_ipv6_loopback_address_is_bracketed(tmp_path):
     with EmulatorServer(tmp_path, host="::1") as server:
         assert server.host_port == f"[::1]:{server.port}"
         assert httpx.get(f"{server.base_url}/_emulator/stats").status_code == 200
+
+
+def test_a_taken_port_is_a_clear_error(tmp_path):
+    with EmulatorServer(tmp_path / "a") as first:
+        second = EmulatorServer(tmp_path / "b", port=first.port)
+        with pytest.raises(RuntimeError, match="did not start"):
+            second.start()
+        assert httpx.get(f"{first.base_url}/_emulator/stats").status_code == 200

@@ -90,16 +90,29 @@ class EmulatorServer:
 
     def start(self) -> EmulatorServer:
         server = self.build()
-        self._thread = threading.Thread(target=server.run, name="vertex-tuning-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(server,), name="vertex-tuning-emulator", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + _START_TIMEOUT
         while not server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"the emulator did not start on {self.host}:{self.requested_port}")
+                raise RuntimeError(
+                    f"the emulator did not start on {self.host}:{self.requested_port} "
+                    "(is the port taken? uvicorn's log above says why)"
+                )
             time.sleep(0.01)
         self._port = bound_port(server)
         return self
+
+    @staticmethod
+    def _run(server: uvicorn.Server) -> None:
+        # uvicorn exits the process on a failed bind; in a thread, that only ends the thread.
+        try:
+            server.run()
+        except SystemExit:
+            pass
 
     def stop(self) -> None:
         if self._server is not None:
