@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -109,10 +110,8 @@ class EmulatorServer:
     @staticmethod
     def _run(server: uvicorn.Server) -> None:
         # uvicorn exits the process on a failed bind; in a thread, that only ends the thread.
-        try:
+        with contextlib.suppress(SystemExit):
             server.run()
-        except SystemExit:
-            pass
 
     def stop(self) -> None:
         if self._server is not None:
