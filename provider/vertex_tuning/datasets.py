@@ -235,6 +235,8 @@ def _parse_example(number: int, line: str, model: catalogue.BaseModel) -> Exampl
         record = json.loads(line)
     except json.JSONDecodeError as error:
         raise _Invalid(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    except RecursionError:
+        raise _Invalid("the JSON is nested too deeply") from None
     if not isinstance(record, dict):
         raise _Invalid("each line must be a JSON object")
     if model.dataset_format is catalogue.DatasetFormat.MESSAGES:

@@ -74,6 +74,7 @@ def test_a_valid_dataset_reports_examples_and_tokens():
         ),
         (json.dumps({"messages": [{"role": "user", "content": "a"}]}), "legacy `messages` format"),
         (json.dumps({"contents": [], "extra": 1}), "unknown field 'extra'"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],
 )
 def test_each_problem_names_its_line(line, fragment):

@@ -45,7 +45,7 @@ def still_serving(em) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    [b"{", b"[]", b"null", b'"text"', b"\xff\xfe", b'{"baseModel": }', b"{}" * 3],
+    [b"{", b"[]", b"null", b'"text"', b"\xff\xfe", b'{"baseModel": }', b"{}" * 3, b'{"a":' + b"[" * 100_000],
 )
 def test_malformed_json_is_a_400(emulator, raw):
     response = emulator.http.post(f"{emulator.parent()}/tuningJobs", content=raw)

@@ -37,6 +37,8 @@ def load_object(body: bytes) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         reason = error.msg if isinstance(error, json.JSONDecodeError) else "not UTF-8"
         raise invalid(f"Invalid JSON payload received. {reason}.") from None
+    except RecursionError:
+        raise invalid("Invalid JSON payload received. Nested too deeply.") from None
     if not isinstance(value, dict):
         raise invalid("Invalid JSON payload received. Expected an object at the top level.")
     return value
