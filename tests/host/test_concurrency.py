@@ -60,6 +60,33 @@ def test_the_stock_host_runs_four_at_a_time(provider_host: HostFactory) -> None:
     print(f"8 concurrent 1 s creates, stock host: {elapsed:.2f} s, peak in flight {_peak(outs)}")
 
 
+def _creates_in_flight_seen_by_a_check(host: ProviderHost) -> int:
+    """Start four long creates, then check a fifth resource: how many creates were running then."""
+    host.configure({})
+    host.check({}, {"sleep_seconds": 0})
+    with ThreadPoolExecutor(4) as callers:
+        for index in range(4):
+            callers.submit(host.create, {"sleep_seconds": 1.5, "i": index})
+        host.wait_for_stderr(lambda _: _count(host, "toy: creating") == 4)
+        inputs, _ = host.check({}, {"sleep_seconds": 0, "name": "fifth"})
+    return int(inputs["creates_in_flight"])
+
+
+def _count(host: ProviderHost, prefix: str) -> int:
+    return sum(line.startswith(prefix) for line in host.stderr_lines)
+
+
+@pytest.mark.slow
+def test_a_check_is_answered_while_four_creates_wait(provider_host: HostFactory) -> None:
+    assert _creates_in_flight_seen_by_a_check(provider_host(ToyProvider(widen=True))) == 4
+
+
+@pytest.mark.slow
+def test_in_the_stock_host_a_check_waits_behind_four_creates(provider_host: HostFactory) -> None:
+    # Issue 5: with four creates waiting, even another resource's Check queues until one ends.
+    assert _creates_in_flight_seen_by_a_check(provider_host(ToyProvider(widen=False))) < 4
+
+
 @pytest.mark.slow
 def test_calls_queued_while_the_provider_configures_get_workers_too(provider_host: HostFactory) -> None:
     # A destroy sends its deletes with no checks first: the first call configures (slowly here)

@@ -2,7 +2,8 @@
 
 It lives in an importable module so dill pickles it by reference, like the real provider.
 `create` sleeps `sleep_seconds` and reports how many creates were in flight in this host process
-when it started and at most during its run, so a test can prove concurrency without timing.
+when it started and at most during its run, and `check` how many were running when it ran, so a
+test can prove concurrency without timing.
 """
 
 from __future__ import annotations
@@ -76,7 +77,9 @@ class ToyProvider(ResourceProvider):
         failures = []
         if not isinstance(news.get("sleep_seconds", 0), (int, float)):
             failures.append(CheckFailure("sleep_seconds", "must be a number of seconds"))
-        return CheckResult(news, failures)
+        with _lock:
+            in_flight = _in_flight
+        return CheckResult({**news, "creates_in_flight": in_flight}, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = sorted(key for key in news if key != "__provider" and olds.get(key) != news[key])
@@ -84,6 +87,7 @@ class ToyProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         in_flight_at_start = _enter()
+        print(f"toy: creating {props.get('i', '')}", file=sys.stderr, flush=True)
         try:
             time.sleep(float(props.get("sleep_seconds", 0)))
             if props.get("fail_with"):
