@@ -151,6 +151,7 @@ def test_files(tmp_path, monkeypatch):
         "cannot read"
         in validate_dataset_file(tmp_path / "missing.jsonl", FLASH, "training").problems[0].message
     )
+    assert "cannot read" in validate_dataset_file(tmp_path, FLASH, "training").problems[0].message  # a directory
     binary = tmp_path / "data.bin"
     binary.write_bytes(b"\xff\xfe\x00garbage")
     assert "not UTF-8" in validate_dataset_file(binary, FLASH, "training").problems[0].message
