@@ -170,9 +170,6 @@ def validate_dataset_file(path: Path, model: catalogue.BaseModel, purpose: Purpo
     except UnicodeDecodeError as error:
         report = DatasetReport(purpose, model.id)
         report.problems.append(DatasetProblem(None, f"the file is not UTF-8 text (JSONL): {error.reason}"))
-    except OSError as error:  # a directory, no permission: a problem with the input, not a crash
-        report = DatasetReport(purpose, model.id)
-        report.problems.append(DatasetProblem(None, f"cannot read the dataset: {error.strerror or error}"))
     except OSError as error:
         return _unreadable(purpose, model, error.strerror or str(error))
     report.size_bytes = size

@@ -151,7 +151,8 @@ def test_files(tmp_path, monkeypatch):
         "cannot read"
         in validate_dataset_file(tmp_path / "missing.jsonl", FLASH, "training").problems[0].message
     )
-    assert "cannot read" in validate_dataset_file(tmp_path, FLASH, "training").problems[0].message  # a directory
+    directory = validate_dataset_file(tmp_path, FLASH, "training")
+    assert "not a regular file" in directory.problems[0].message
     binary = tmp_path / "data.bin"
     binary.write_bytes(b"\xff\xfe\x00garbage")
     assert "not UTF-8" in validate_dataset_file(binary, FLASH, "training").problems[0].message
