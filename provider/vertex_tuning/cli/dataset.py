@@ -1,4 +1,4 @@
-"""`vertex-tuning dataset validate`: what Vertex would reject in a JSONL file, before money is spent."""
+"""`vertex-tuning dataset`: what Vertex would reject in a JSONL file before money is spent, and uploads."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from rich.table import Table
 from .. import catalogue
 from ..datasets import DatasetReport, Purpose, validate_dataset_file
 from . import app
-from .common import ExitCode, console, fail
+from .common import ExitCode, console, fail, reported_errors, resolved_settings
 
-dataset_app = typer.Typer(help="Check tuning datasets locally.", no_args_is_help=True)
+dataset_app = typer.Typer(help="Check tuning datasets locally, and upload them.", no_args_is_help=True)
 app.add_typer(dataset_app, name="dataset")
 
 
@@ -93,3 +93,19 @@ def summary_table(report: DatasetReport, model: catalogue.BaseModel) -> Table:
     table.add_row("left out (too long)", str(len(report.dropped)))
     table.add_row("problems", str(len(report.problems)))
     return table
+
+
+@dataset_app.command("upload")
+def upload(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A local JSONL dataset.")],
+    uri: Annotated[str, typer.Argument(help="Where to put it: gs://BUCKET/PATH.jsonl.")],
+) -> None:
+    """Upload a dataset to Cloud Storage (or to the emulator, with VERTEX_AI_EMULATOR_HOST)."""
+    from ..staging import upload_file
+
+    if not file.is_file():
+        raise fail(f"{file} is not a readable file", ExitCode.BAD_INPUT)
+    with reported_errors():
+        upload_file(resolved_settings(ctx), file, uri)
+    console.print(f"Uploaded {file} to {uri}", markup=False)
