@@ -145,3 +145,5 @@ def test_next_job_controls_combine_and_job_verbs_take_their_own_field(em):
     wrong = em.http.post(f"{em.base_url}/_emulator/jobs/{job_id}:stick", json={"fail": "x"})
     assert wrong.status_code == 400
     assert em.http.post(f"{em.base_url}/_emulator/jobs/1:fail", json={"fail": "x"}).status_code == 404
+    finished = em.http.post(f"{em.base_url}/_emulator/jobs/{job_id}:fail", json={"fail": "again"})
+    assert finished.status_code == 400 and "finished" in finished.json()["error"]["message"]

@@ -254,6 +254,11 @@ class JobService:
         row = self.store.job(job_id)
         if row is None:
             raise not_found(f"Tuning job {job_id} not found.")
+        if value is not None and self.phase(row).state.is_terminal:
+            # A finished job's history is fixed; steering it now would rewrite what clients saw.
+            raise ApiError(
+                "FAILED_PRECONDITION", f"Tuning job {row.name} has finished; it cannot be steered."
+            )
         controls = dict(row.controls)
         if value is None:
             controls.pop(key, None)
