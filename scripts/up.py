@@ -178,7 +178,8 @@ def main(
         endpoint, answer = tune_and_ask(cli, root, job_seconds)
     except subprocess.CalledProcessError as failed:
         command = " ".join(map(str, failed.cmd))
-        print(f"`{command}` failed with exit code {failed.returncode}.", file=sys.stderr)
+        said = f": {failed.stderr.strip()}" if failed.stderr else ""  # captured only for prompt/output
+        print(f"`{command}` failed with exit code {failed.returncode}{said}", file=sys.stderr)
         return 1
     except (RuntimeError, VertexTuningError) as error:
         print(f"make up stopped: {error}", file=sys.stderr)
