@@ -81,9 +81,11 @@ def test_lost_create_response_while_lookups_fail_never_creates_again(emulator, l
     """If the job cannot be looked up after a lost answer, create gives up rather than risk a second."""
     put_dataset(emulator)
     emulator.admin.drop_next_create()
+    emulator.admin.add_latency("tuningJobs.create", 1.0, times=1)  # time to break list meanwhile
     with Deployment(emulator) as deployment:
         creating = deployment.up_in_background(tuning_inputs())
-        # The lookups start half a second after the lost answer; from then on every list fails.
+        # The create is counted on arrival, then held a second; the lookups start half a second
+        # after its answer is lost. From then on every list fails.
         wait_until(lambda: emulator.admin.request_count("tuningJobs.create") == 1, what="the create")
         emulator.admin.add_fault("tuningJobs.list", status=503, retry_after=0.05, times=None)
         with pytest.raises(HostCallError) as raised:

@@ -196,3 +196,23 @@ def test_403_while_waiting_names_the_running_job_and_the_next_create_adopts(emul
         job_id, outs = again.up(tuning_inputs())
     assert job_id == job_name and outs["state"] == "JOB_STATE_SUCCEEDED"
     ledger.settle(emulator, jobs=1)
+
+
+def test_many_creates_under_mixed_faults_make_one_job_each(emulator, ledger):
+    """Six resources created at once while the service drops an answer and sheds load everywhere."""
+    put_dataset(emulator)
+    # (No 503 on create here: a request takes every fault in force on its route, so a 503 would
+    # use up the dropped answer too.)
+    emulator.admin.drop_next_create()
+    emulator.admin.add_fault("tuningJobs.list", status=503, retry_after=0.2, times=4)
+    emulator.admin.add_fault("tuningJobs.get", status=429, retry_after=0.2, times=4)
+    names = [f"bot-{index}" for index in range(6)]
+    with Deployment(emulator) as deployment:
+        creating = [deployment.up_in_background(tuning_inputs(name)) for name in names]
+        results = [call.join(timeout=120) for call in creating]
+        deployment.wait_for_line("the create had gone through; adopting it")
+
+    assert len({job_id for job_id, _ in results}) == len(names)
+    assert all(outs["state"] == "JOB_STATE_SUCCEEDED" for _, outs in results)
+    assert emulator.admin.faults() == [], "every injected fault was met"
+    ledger.settle(emulator, jobs=len(names))
