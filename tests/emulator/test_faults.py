@@ -145,5 +145,11 @@ def test_next_job_controls_combine_and_job_verbs_take_their_own_field(em):
     wrong = em.http.post(f"{em.base_url}/_emulator/jobs/{job_id}:stick", json={"fail": "x"})
     assert wrong.status_code == 400
     assert em.http.post(f"{em.base_url}/_emulator/jobs/1:fail", json={"fail": "x"}).status_code == 404
+    running = em.create_job(TRAIN)
+    em.admin.stick_job(running["name"], JobState.RUNNING)
+    em.wait_for_state(running["name"], "JOB_STATE_RUNNING")
+    with pytest.raises(httpx.HTTPStatusError):
+        em.admin.stick_job(running["name"], JobState.PENDING)  # it has started
+    em.admin.stick_job(running["name"], None)
     finished = em.http.post(f"{em.base_url}/_emulator/jobs/{job_id}:fail", json={"fail": "again"})
     assert finished.status_code == 400 and "finished" in finished.json()["error"]["message"]

@@ -254,10 +254,15 @@ class JobService:
         row = self.store.job(job_id)
         if row is None:
             raise not_found(f"Tuning job {job_id} not found.")
-        if value is not None and self.phase(row).state.is_terminal:
-            # A finished job's history is fixed; steering it now would rewrite what clients saw.
+        state = self.phase(row).state
+        # What clients have seen is history: a finished job cannot be steered, a started one not unstarted.
+        if value is not None and state.is_terminal:
             raise ApiError(
                 "FAILED_PRECONDITION", f"Tuning job {row.name} has finished; it cannot be steered."
+            )
+        if value == JobState.PENDING.value and state is not JobState.PENDING:
+            raise ApiError(
+                "FAILED_PRECONDITION", f"Tuning job {row.name} has started; it cannot stay PENDING."
             )
         controls = dict(row.controls)
         if value is None:
