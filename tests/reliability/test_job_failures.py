@@ -7,6 +7,12 @@ or cancelled job is history, never adopted).
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
+import subprocess
+import sys
+
 import httpx
 import pytest
 
@@ -23,6 +29,27 @@ from support.provider_host import HostCallError
 from vertex_tuning.wire import JobState
 
 pytestmark = pytest.mark.slow
+
+
+def user_env_without_a_project() -> dict[str, str]:
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("GOOGLE_", "GCLOUD", "CLOUDSDK"))
+    }
+
+
+def run_cli(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`vertex-tuning ...` as a user would type it, run with this interpreter."""
+    program, *args = shlex.split(command)
+    assert program == "vertex-tuning"
+    return subprocess.run(
+        [sys.executable, "-m", "vertex_tuning.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def job_named_in(details: str) -> str:
@@ -98,8 +125,12 @@ def test_stuck_pending_raises_at_the_deadline_and_says_how_to_stop_it(emulator, 
     # Decision 3: a deadline never cancels; the job is left for the next create to adopt.
     assert jobs_in_states(emulator, "JOB_STATE_PENDING") == 1
 
-    # The user gives up on it: cancelling it, then creating again, makes a new job.
-    httpx.post(f"{emulator.base_url}/v1/{stuck}:cancel", json={}).raise_for_status()
+    # The user gives up on it with the very command the error gave (no project configured: the
+    # job's name says where it is), then creates again: a new job.
+    advice = re.search(r"`(vertex-tuning jobs cancel [^`]+)`", details)
+    assert advice is not None
+    cancelled = run_cli(advice.group(1), env={**user_env_without_a_project(), **emulator.env})
+    assert cancelled.returncode == 0, cancelled.stderr
     with ledger.aside(emulator):
         emulator.wait_for_state(stuck, "JOB_STATE_CANCELLED")
     with Deployment(emulator) as deployment:
