@@ -30,7 +30,9 @@ def test_lost_create_response_adopts_the_committed_job(emulator, ledger):
     ledger.settle(emulator, jobs=1)
 
 
-def test_host_killed_mid_wait_then_next_create_adopts(emulator, ledger):
+@pytest.mark.parametrize("shutdown", ["kill", "interrupt"])
+def test_host_killed_mid_wait_then_next_create_adopts(emulator, ledger, shutdown):
+    """`kill`: SIGKILL. `interrupt`: Ctrl-C in `pulumi up`, the engine's SIGINT then SIGKILL."""
     put_dataset(emulator)
     emulator.admin.stick_next_job(JobState.RUNNING)
     inputs = tuning_inputs()
@@ -39,7 +41,10 @@ def test_host_killed_mid_wait_then_next_create_adopts(emulator, ledger):
     interrupted = first.up_in_background(inputs)
     line = first.wait_for_line("is RUNNING")
     job_name = line.split()[1]
-    first.host.kill()  # SIGKILL: the engine's last word after its shutdown grace period
+    if shutdown == "kill":
+        first.host.kill()
+    else:
+        first.host.stop(grace=2.0)
     with pytest.raises(HostCallError):
         interrupted.join()
     assert jobs_in_states(emulator, "JOB_STATE_RUNNING") == 1, "the job must outlive the host"
@@ -52,7 +57,7 @@ def test_host_killed_mid_wait_then_next_create_adopts(emulator, ledger):
     assert job_id == job_name
     assert outs["state"] == "JOB_STATE_SUCCEEDED"
     assert emulator.admin.request_count("tuningJobs.create") == 1
-    ledger.settle(emulator, jobs=1)
+    ledger.settle(emulator, jobs=1, scenario=f"host_{shutdown}ed_mid_wait_then_next_create_adopts")
 
 
 def test_wait_deadline_passes_then_next_create_adopts(emulator, ledger):
