@@ -180,3 +180,23 @@ def test_no_answer_from_the_service_exits_1_after_a_few_quick_retries(cli):
     assert result.exit_code == 1
     assert "got no answer" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_error_messages_are_printed_verbatim_even_with_brackets(cli, emulator):
+    emulator.admin.fail_next_job("line 2: [contents][1] has an empty 'parts' list")
+    job = emulator.create_job()
+
+    result = cli("jobs", "watch", job["name"], "--interval", "0.1")
+
+    assert result.exit_code == 1
+    assert "[contents][1] has an empty 'parts' list" in result.stderr
+
+
+def test_user_text_in_tables_is_shown_verbatim(cli, emulator):
+    job = emulator.create_job(tunedModelDisplayName="bot [beta]")
+
+    listed = cli("jobs", "list")
+    shown = cli("jobs", "get", job["name"])
+
+    assert "[beta]" in listed.stdout
+    assert "bot [beta]" in shown.stdout

@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..client import RetryPolicy, VertexClient
 from ..errors import ConfigurationError, VertexTuningError
@@ -71,7 +72,8 @@ def global_options(
 
 def fail(message: str, code: ExitCode) -> typer.Exit:
     """Print one clear line on stderr and return the exit to raise."""
-    errors.print(f"[bold red]error:[/] {message}", markup=True)
+    # Messages quote the service and files, which may hold `[...]`: never read them as markup.
+    errors.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(int(code))
 
 

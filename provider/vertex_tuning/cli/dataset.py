@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from .. import catalogue
@@ -78,7 +79,7 @@ def print_report(file: Path, report: DatasetReport, model: catalogue.BaseModel) 
             markup=False,
         )
     verdict = "[green]valid[/]" if report.ok else f"[red]{len(report.problems)} problem(s)[/]"
-    console.print(f"{file}: {verdict} for {model.id}")
+    console.print(f"{escape(str(file))}: {verdict} for {model.id}")
 
 
 def summary_table(report: DatasetReport, model: catalogue.BaseModel) -> Table:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..client import VertexClient, list_tuning_jobs
 from ..names import TuningJobName, console_url
@@ -77,18 +78,18 @@ def list_jobs(
 
 def jobs_table(jobs: list[TuningJob], title: str) -> Table:
     table = Table(title=title)
-    # Ids and times stay whole (people copy them); the free text wraps.
-    for column in ("ID", "State", "Base model", "Display name", "Created", "Endpoint ID"):
-        table.add_column(column, overflow="fold", no_wrap=column in {"ID", "Created", "Endpoint ID"})
+    # Ids and times stay whole (people copy them); the free text wraps. The endpoint is in `jobs get`.
+    for column in ("ID", "State", "Base model", "Display name", "Created"):
+        table.add_column(column, overflow="fold", no_wrap=column in {"ID", "Created"})
     for job in jobs:
-        endpoint = job.tuned_model.endpoint if job.tuned_model and job.tuned_model.endpoint else ""
+        source = job.base_model or (job.pre_tuned_model.tuned_model_name if job.pre_tuned_model else "")
+        # Text, not markup: display names are the user's and may hold `[...]`.
         table.add_row(
-            (job.name or "").rsplit("/", 1)[-1],
+            Text((job.name or "").rsplit("/", 1)[-1]),
             styled_state(job.job_state),
-            job.base_model or (job.pre_tuned_model.tuned_model_name if job.pre_tuned_model else "") or "",
-            job.tuned_model_display_name or "",
-            job.create_time.strftime("%Y-%m-%d %H:%M:%S") if job.create_time else "",
-            endpoint.rsplit("/", 1)[-1],
+            Text(source or ""),
+            Text(job.tuned_model_display_name or ""),
+            Text(job.create_time.strftime("%Y-%m-%d %H:%M") if job.create_time else ""),
         )
     if not jobs:
         table.caption = "no jobs"
@@ -105,9 +106,8 @@ _STATE_STYLES = {
 }
 
 
-def styled_state(state: JobState) -> str:
-    style = _STATE_STYLES.get(state)
-    return f"[{style}]{state.short}[/]" if style else state.short
+def styled_state(state: JobState) -> Text:
+    return Text(state.short, style=_STATE_STYLES.get(state, ""))
 
 
 @jobs_app.command("get")
@@ -134,8 +134,7 @@ def job_details(job: TuningJob) -> Table:
     spec = job.supervised_tuning_spec
     tuned = job.tuned_model
     stats = job.tuning_data_stats.supervised_tuning_data_stats if job.tuning_data_stats else None
-    rows = {
-        "state": styled_state(job.job_state),
+    rows: dict[str, str | None] = {
         "base model": job.base_model,
         "tuned from": job.pre_tuned_model.tuned_model_name if job.pre_tuned_model else None,
         "display name": job.tuned_model_display_name,
@@ -152,9 +151,10 @@ def job_details(job: TuningJob) -> Table:
         "labels": ", ".join(f"{k}={v}" for k, v in sorted((job.labels or {}).items())) or None,
         "console": console_url(job.name) if job.name else None,
     }
+    table.add_row("state", styled_state(job.job_state))
     for field, value in rows.items():
         if value not in (None, "None"):
-            table.add_row(field, value)
+            table.add_row(field, Text(str(value)))
     return table
 
 
@@ -173,7 +173,7 @@ def cancel_job(
             console.print(f"Cancellation requested for {name}", markup=False)
             if wait:
                 final = wait_until_terminal(client, name, PollPolicy(first_delay=0.2, max_delay=5.0))
-                console.print(f"{name} is {styled_state(final.job_state)}")
+                console.print(Text.assemble(f"{name} is ", styled_state(final.job_state)))
 
 
 @jobs_app.command("watch")
@@ -211,10 +211,10 @@ def wait_until_terminal(client: VertexClient, name: str, policy: PollPolicy) -> 
             elapsed = time.monotonic() - started
             if job.job_state is not seen:
                 seen = job.job_state
-                console.print(f"{clock(elapsed)}  {styled_state(seen)}  {name}")
+                console.print(Text.assemble(f"{clock(elapsed)}  ", styled_state(seen), f"  {name}"))
             if seen.is_terminal:
                 return job
-            status.update(f"{seen.short} for {clock(elapsed)}: {name}")
+            status.update(Text(f"{seen.short} for {clock(elapsed)}: {name}"))
             time.sleep(next(delays))
 
 
