@@ -20,8 +20,10 @@ import pytest
 from harness import Deployment, put_dataset, tuning_inputs
 from support.emulator import PROJECT, EmulatorProcess, job_body, sample_dataset
 from support.provider_host import HostCallError
+from vertex_tuning.client import generate_content
 from vertex_tuning.emulator.server import EmulatorServer
 from vertex_tuning.emulator.storage import DataDir, StorageError
+from vertex_tuning.errors import InvalidNameError
 
 pytestmark = pytest.mark.slow
 
@@ -284,3 +286,27 @@ def test_gs_uri_cannot_leave_the_data_directory(emulator, outside_dataset, uri):
     escaped = uri.removeprefix("gs://bucket/").replace("/", "%2F")
     metadata = httpx.get(f"{emulator.base_url}/storage/v1/b/bucket/o/{escaped}")
     assert metadata.status_code in (400, 404) and "storage#object" not in metadata.text
+
+
+INJECTED_ENDPOINTS = [
+    f"projects/{PROJECT}/locations/us-central1.evil.com/endpoints/1",
+    f"projects/{PROJECT}/locations/us-central1/endpoints/1/../../models/2",
+    f"projects/{PROJECT}/locations/us-central1/endpoints/1%2F..",
+    f"projects/{PROJECT}/locations/us-central1/endpoints/1?alt=evil",
+    f"projects/{PROJECT}/locations/us-central1/endpoints/\u0967",  # Devanagari one
+    "https://evil.com/v1/projects/p/locations/us-central1/endpoints/1",
+]
+
+
+def test_injected_endpoint_names_send_nothing(monkeypatch):
+    """The tuned model's endpoint is prompted from programs (`generate_content`), not the host."""
+    sent: list[str] = []
+    monkeypatch.setattr(
+        httpx.HTTPTransport, "handle_request", lambda _, request: sent.append(str(request.url))
+    )
+    monkeypatch.setenv("VERTEX_AI_EMULATOR_HOST", "127.0.0.1:9")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", PROJECT)
+    for endpoint in INJECTED_ENDPOINTS:
+        with pytest.raises(InvalidNameError):
+            generate_content(endpoint, "hello")
+    assert sent == []
