@@ -95,10 +95,15 @@ def options(ctx: typer.Context) -> GlobalOptions:
     return found if found is not None else GlobalOptions()
 
 
-def resolved_settings(ctx: typer.Context) -> Settings:
-    """Settings from --project/--location, then the environment (decision 7; no stack config here)."""
+def resolved_settings(
+    ctx: typer.Context, *, project: str | None = None, location: str | None = None
+) -> Settings:
+    """Settings from a full resource name's project and location, then --project/--location, then
+    the environment (decision 7; no stack config here)."""
     chosen = options(ctx)
-    return resolve_settings(project=chosen.project, location=chosen.location, environ=os.environ)
+    return resolve_settings(
+        project=project or chosen.project, location=location or chosen.location, environ=os.environ
+    )
 
 
 def api_client(settings: Settings) -> VertexClient:

@@ -24,11 +24,14 @@ app.add_typer(jobs_app, name="jobs")
 JOB_HELP = "A tuning job: its full name (projects/…/tuningJobs/ID) or its numeric ID."
 
 
-def job_name(settings: Settings, value: str) -> str:
-    """A full job name, from a full name or a bare ID in the configured project and location."""
+def job_settings(ctx: typer.Context, value: str) -> tuple[Settings, str]:
+    """Settings and the full job name, from a bare ID in the configured project and location, or
+    from a full name, which says where the job is (no project need be configured for it)."""
     if value.isdigit():
-        return str(TuningJobName(settings.project, settings.location, value))
-    return str(TuningJobName.parse(value))
+        settings = resolved_settings(ctx)
+        return settings, str(TuningJobName(settings.project, settings.location, value))
+    name = TuningJobName.parse(value)
+    return resolved_settings(ctx, project=name.project, location=name.location), str(name)
 
 
 def parse_state(value: str) -> JobState:
@@ -118,9 +121,9 @@ def get_job(
 ) -> None:
     """Show one tuning job: state, tuned model and endpoint, times, error, data stats."""
     with reported_errors():
-        settings = resolved_settings(ctx)
+        settings, name = job_settings(ctx, job)
         with api_client(settings) as client:
-            found = client.get_tuning_job(job_name(settings, job))
+            found = client.get_tuning_job(name)
     if as_json:
         console.print_json(json.dumps(found.to_json_dict()))
     else:
@@ -166,8 +169,7 @@ def cancel_job(
 ) -> None:
     """Cancel a running tuning job (cancellation is asynchronous; --wait waits for it)."""
     with reported_errors():
-        settings = resolved_settings(ctx)
-        name = job_name(settings, job)
+        settings, name = job_settings(ctx, job)
         with api_client(settings) as client:
             client.cancel_tuning_job(name)
             console.print(f"Cancellation requested for {name}", markup=False)
@@ -187,8 +189,7 @@ def watch_job(
 ) -> None:
     """Follow a job until it ends; exit 0 when it SUCCEEDED, 1 when it FAILED, was CANCELLED or EXPIRED."""
     with reported_errors():
-        settings = resolved_settings(ctx)
-        name = job_name(settings, job)
+        settings, name = job_settings(ctx, job)
         policy = PollPolicy(first_delay=min(0.5, interval), max_delay=interval)
         with api_client(settings) as client:
             final = wait_until_terminal(client, name, policy)

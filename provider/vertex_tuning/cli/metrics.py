@@ -11,8 +11,8 @@ from rich.table import Table
 
 from ..client import MetricPoint
 from . import app
-from .common import ExitCode, api_client, console, fail, reported_errors, resolved_settings
-from .jobs import JOB_HELP, job_name
+from .common import ExitCode, api_client, console, fail, reported_errors
+from .jobs import JOB_HELP, job_settings
 
 Series = dict[str, list[MetricPoint]]
 
@@ -35,8 +35,7 @@ def metrics(
     Metrics appear once the job is RUNNING; exits 1 when there are none yet.
     """
     with reported_errors():
-        settings = resolved_settings(ctx)
-        name = job_name(settings, job)
+        settings, name = job_settings(ctx, job)
         with api_client(settings) as client:
             series = client.read_metrics(name)
     if not series:

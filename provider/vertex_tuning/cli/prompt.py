@@ -14,11 +14,14 @@ from . import app
 from .common import ExitCode, api_client, console, errors, fail, reported_errors, resolved_settings
 
 
-def endpoint_name(settings: Settings, value: str) -> str:
-    """A full endpoint name, from a full name or a bare ID in the configured project and location."""
+def endpoint_settings(ctx: typer.Context, value: str) -> tuple[Settings, str]:
+    """Settings and the full endpoint name, from a bare ID in the configured project and location,
+    or from a full name, which says where the endpoint is."""
     if value.isdigit():
-        return str(EndpointName(settings.project, settings.location, value))
-    return str(EndpointName.parse(value))
+        settings = resolved_settings(ctx)
+        return settings, str(EndpointName(settings.project, settings.location, value))
+    name = EndpointName.parse(value)
+    return resolved_settings(ctx, project=name.project, location=name.location), str(name)
 
 
 def build_request(
@@ -72,8 +75,7 @@ def prompt(
         max_output_tokens=max_output_tokens,
     )
     with reported_errors():
-        settings = resolved_settings(ctx)
-        name = endpoint_name(settings, endpoint)
+        settings, name = endpoint_settings(ctx, endpoint)
         with api_client(settings) as client:
             response = client.generate_content(name, request)
     if as_json:
