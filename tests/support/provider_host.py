@@ -70,7 +70,13 @@ class HostDiff:
 
 
 def _to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
-    return asyncio.run(rpc.serialize_properties(dict(props), {}))
+    # A private loop, as the host itself does: asyncio.run would also clear the thread's current
+    # event loop, which Pulumi's mocks in later tests of the same worker rely on.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(rpc.serialize_properties(dict(props), {}))
+    finally:
+        loop.close()
 
 
 def _restore_unknowns(value: Any) -> Any:
