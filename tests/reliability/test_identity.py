@@ -95,3 +95,32 @@ def test_rerun_of_the_same_resource_still_adopts(emulator, ledger):
         again_id, _ = again.up(tuning_inputs())
     assert again_id == first_id
     ledger.settle(emulator, jobs=1)
+
+
+def test_second_replace_makes_a_new_job_not_the_first_one(emulator, ledger):
+    """`pulumi up --replace` twice: the job the first replace retired must not come back."""
+    put_dataset(emulator)
+    inputs = tuning_inputs()
+    with Deployment(emulator) as deployment:
+        first_id, first_outs = deployment.up(inputs)
+    _, second_id, second_outs = replace(emulator, first_id, inputs, first_outs, inputs)
+    _, third_id, third_outs = replace(emulator, second_id, inputs, second_outs, inputs)
+
+    assert len({first_id, second_id, third_id}) == 3
+    assert third_outs["state"] == "JOB_STATE_SUCCEEDED"
+    ledger.settle(emulator, jobs=3)
+
+
+def test_triggers_changed_back_make_a_new_job(emulator, ledger):
+    """Triggers v1, then v2, then v1 again: each change tunes anew, even back to an old value."""
+    put_dataset(emulator)
+    first_inputs = tuning_inputs(triggers=1)
+    with Deployment(emulator) as deployment:
+        first_id, first_outs = deployment.up(first_inputs)
+    second_inputs = tuning_inputs(triggers=2)
+    _, second_id, second_outs = replace(emulator, first_id, first_inputs, first_outs, second_inputs)
+    replaces, third_id, _ = replace(emulator, second_id, second_inputs, second_outs, first_inputs)
+
+    assert replaces == ["triggers"]
+    assert len({first_id, second_id, third_id}) == 3
+    ledger.settle(emulator, jobs=3)
