@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from . import names, wire
@@ -134,16 +135,29 @@ class Lifecycle:
     # --- submit or adopt ------------------------------------------------------------------
 
     def submit_or_adopt(
-        self, job: wire.TuningJob, project: str, location: str, *, claimed: Collection[str] = ()
+        self,
+        job: wire.TuningJob,
+        project: str,
+        location: str,
+        *,
+        claimed: Collection[str] = (),
+        replacing_since: datetime | None = None,
     ) -> wire.TuningJob:
         """The job this resource owns: an adoptable one carrying the same identity label, else a new one.
 
         `claimed` names jobs that other resources of this deployment own (a `--replace` with
-        identical inputs must make a new job, not adopt the one it replaces)."""
+        identical inputs must make a new job, not adopt the one it replaces). `replacing_since`,
+        when this create replaces an existing resource, is when the job that resource owns was
+        created: an older labelled job is an earlier generation (retired by a previous `--replace`,
+        or made before `triggers` changed and changed back), never adopted."""
         label = (job.labels or {})[ID_LABEL]
         labelled = self._labelled_jobs(project, location, label)
         adoptable = [
-            found for found in labelled if found.job_state in ADOPTABLE_STATES and found.name not in claimed
+            found
+            for found in labelled
+            if found.job_state in ADOPTABLE_STATES
+            and found.name not in claimed
+            and (replacing_since is None or (found.create_time or replacing_since) > replacing_since)
         ]
         if adoptable:
             chosen = max(adoptable, key=_adoption_rank)

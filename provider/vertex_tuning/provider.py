@@ -16,6 +16,7 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -29,7 +30,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from . import concurrency, names, settings, spec, staging, wire
 from .client import MetricPoint, VertexClient
@@ -99,6 +100,31 @@ def _claimed_jobs() -> frozenset[str]:
         return frozenset(_claimed)
 
 
+# For each resource identity (stack, project, name) that an existing resource of this deployment
+# has, when the job it owns was created. A create for that identity is its replacement, and a
+# labelled job from before then is an earlier generation (a previous `--replace`, or `triggers`
+# changed back to an old value): tuning anew was asked for, so it is never adopted. A job from an
+# interrupted earlier attempt at this same replacement is newer, and is adopted.
+_replaced: dict[tuple[Any, ...], datetime] = {}
+_TIMESTAMP = TypeAdapter(datetime)
+
+
+def _note_existing(news: Mapping[str, Any], olds: Mapping[str, Any]) -> None:
+    try:
+        created = _TIMESTAMP.validate_python(olds.get("create_time"))
+    except ValidationError:
+        return  # no creation time in the old outputs: nothing to go by
+    identity = tuple(news.get(name) for name in spec.IDENTITY_INPUTS)
+    with _claimed_lock:
+        _replaced[identity] = max(created, _replaced.get(identity, created))
+
+
+def _replacing_since(job_spec: spec.TuningJobSpec) -> datetime | None:
+    identity = tuple(getattr(job_spec, name) for name in spec.IDENTITY_INPUTS)
+    with _claimed_lock:
+        return _replaced.get(identity)
+
+
 def _client(resolved: settings.Settings) -> VertexClient:
     """One client per distinct settings for the life of the host process, shared by all threads."""
     with _clients_lock:
@@ -149,6 +175,7 @@ class TuningJobProvider(ResourceProvider):
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Canonical inputs only: never `__provider`, the identity inputs or how long to wait."""
         _claim(id_)
+        _note_existing(news, olds)
         if news.get("project") is None and olds.get("project") is not None:
             news = {**news, "project": self._resolve_project(olds["project"])}
         replaces, updates = spec.changed_inputs(olds, _inputs_only(news))
@@ -169,7 +196,11 @@ class TuningJobProvider(ResourceProvider):
                 self._settings(job_spec.project, job_spec.location), job_spec.inputs()
             )
         job = lifecycle.submit_or_adopt(
-            spec.to_wire(job_spec), job_spec.project, job_spec.location, claimed=_claimed_jobs()
+            spec.to_wire(job_spec),
+            job_spec.project,
+            job_spec.location,
+            claimed=_claimed_jobs(),
+            replacing_since=_replacing_since(job_spec),
         )
         try:
             final = lifecycle.wait(job, job_spec.wait_timeout_minutes * 60)
