@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from harness import Deployment, put_dataset, tuning_inputs
+from support.provider_host import HostCallError
+from vertex_tuning.wire import JobState
 
 pytestmark = pytest.mark.slow
 
@@ -124,3 +126,27 @@ def test_triggers_changed_back_make_a_new_job(emulator, ledger):
     assert replaces == ["triggers"]
     assert len({first_id, second_id, third_id}) == 3
     ledger.settle(emulator, jobs=3)
+
+
+def test_interrupted_replacement_adopts_its_own_new_job(emulator, ledger):
+    """A replacement killed mid-wait: the next run adopts the job it started, not a third one."""
+    put_dataset(emulator)
+    inputs = tuning_inputs(triggers=1)
+    with Deployment(emulator) as deployment:
+        old_id, old_outs = deployment.up(inputs)
+    news = tuning_inputs(triggers=2)
+
+    emulator.admin.stick_next_job(JobState.RUNNING)
+    interrupted = Deployment(emulator)
+    checked = interrupted.check(news)
+    interrupted.host.diff(old_id, old_outs, checked)
+    waiting = interrupted.up_in_background(news)
+    new_job = interrupted.wait_for_line("is RUNNING").split()[1]
+    interrupted.host.kill()
+    with pytest.raises(HostCallError):
+        waiting.join()
+
+    emulator.admin.stick_job(new_job, None)
+    _, new_id, new_outs = replace(emulator, old_id, inputs, old_outs, news)
+    assert new_id == new_job and new_outs["state"] == "JOB_STATE_SUCCEEDED"
+    ledger.settle(emulator, jobs=2)
