@@ -108,3 +108,17 @@ def test_lost_create_response_while_lookups_fail_never_creates_again(emulator, l
     assert outs["state"] == "JOB_STATE_SUCCEEDED"
     assert emulator.admin.request_count("tuningJobs.create") == 1, "the lost job was adopted"
     ledger.settle(emulator, jobs=1)
+
+
+def test_500_on_create_is_looked_up_before_the_create_is_sent_again(emulator, ledger):
+    """A 500 may come from a front end after the job was made: look first, resend only if absent."""
+    put_dataset(emulator)
+    emulator.admin.add_fault("tuningJobs.create", status=500, times=1)  # answered before any job exists
+    with Deployment(emulator) as deployment:
+        _, outs = deployment.up(tuning_inputs())
+        deployment.wait_for_line("no job was created; sending the create again")
+
+    assert outs["state"] == "JOB_STATE_SUCCEEDED"
+    assert emulator.admin.request_count("tuningJobs.create") == 2
+    assert emulator.admin.request_count("tuningJobs.list") >= 2, "a lookup came between the two"
+    ledger.settle(emulator, jobs=1)
