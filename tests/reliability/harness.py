@@ -113,17 +113,18 @@ class Deployment:
 
 
 def _background(call: Callable[[], Any]) -> BackgroundCall:
-    holder = BackgroundCall(threading.Thread(daemon=True, target=lambda: None))
+    result: list[Any] = []
+    error: list[BaseException] = []
 
     def run() -> None:
         try:
-            holder.result.append(call())
-        except BaseException as error:
-            holder.error.append(error)
+            result.append(call())
+        except BaseException as raised:
+            error.append(raised)
 
-    holder.thread = threading.Thread(target=run, daemon=True, name="engine-call")
-    holder.thread.start()
-    return holder
+    running = BackgroundCall(threading.Thread(target=run, daemon=True, name="engine-call"), result, error)
+    running.thread.start()
+    return running
 
 
 def jobs_in_states(emulator: RunningEmulator, *states: str) -> int:
