@@ -102,3 +102,17 @@ def test_delete_after_404_is_fine(emulator, ledger):
 
     assert emulator.admin.request_count("tuningJobs.cancel") == 0
     ledger.settle(emulator, jobs=0)
+
+
+def test_delete_rides_through_503_on_cancel(emulator, ledger):
+    """The cancel is safe to repeat, so a 503 burst on it is retried, after Retry-After."""
+    job_name = out_of_band_job(emulator, JobState.RUNNING)
+    emulator.admin.add_fault("tuningJobs.cancel", status=503, retry_after=0.2, times=2)
+    ledger.start(emulator)
+
+    with Deployment(emulator) as deployment:
+        deployment.host.delete(job_name, {"job_name": job_name})
+
+    assert emulator.admin.request_count("tuningJobs.cancel") == 3
+    ledger.settle(emulator, jobs=1)
+    assert emulator.get_job(job_name)["state"] == "JOB_STATE_CANCELLED"
