@@ -49,7 +49,7 @@ json_values = st.recursive(
 )
 
 
-def number_like_the_host(value: int) -> Any:
+def number_like_the_host(value: int) -> st.SearchStrategy[Any]:
     """The engine sends every number as a float; programs in process may pass ints."""
     return st.sampled_from([value, float(value)])
 
@@ -105,9 +105,12 @@ def local_files(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 def bad_local_path() -> st.SearchStrategy[Any]:
-    return st.sampled_from(["not-json.jsonl", "missing", "folder"]).map(LOCAL.get) | st.sampled_from(
-        ["nul\x00.jsonl", 7]
-    )
+    """Wrong whatever the model: unreadable, missing, a folder, a NUL byte, not a path at all."""
+    named = st.sampled_from(["not-json.jsonl", "missing", "folder"]).map(LOCAL.get)  # looked up when drawn
+    return named | st.sampled_from(["nul\x00.jsonl", 7])
+
+
+BAD["training_dataset"] = BAD["validation_dataset"] = bad_local_path()
 
 
 @st.composite
@@ -161,7 +164,6 @@ def inputs_with_verdict(draw: st.DrawFn) -> tuple[dict[str, Any], set[str]]:
     else:  # local files, checked against the model (or gemini-2.5-flash when it is not known)
         legacy = model is not None and model.dataset_format is catalogue.DatasetFormat.MESSAGES
         valid_file = st.just("messages.jsonl" if legacy else "gemini.jsonl").map(LOCAL.__getitem__)
-        BAD["training_dataset"] = BAD["validation_dataset"] = bad_local_path()
         put("training_dataset", valid_file, required=True)
         put("validation_dataset", valid_file)
         put(
