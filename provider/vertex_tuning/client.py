@@ -8,6 +8,9 @@ when it provably made nothing: the connection was never made, or the service ans
 other failure after a create was sent raises `AmbiguousCreateError`, so the caller looks the job up
 instead of paying for a second one.
 
+Cloud Storage's two object calls that dataset staging needs (metadata, media upload) go through the
+same path, to `storage.googleapis.com` or the emulator.
+
 The module-level functions at the end serve programs and scripts, with settings from the environment.
 """
 
@@ -23,7 +26,9 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import Any, Literal, NoReturn
+from urllib.parse import quote
 
 import httpx
 import tenacity
@@ -32,10 +37,18 @@ from pydantic.alias_generators import to_camel
 
 from . import __version__
 from .auth import GoogleAuth
-from .errors import AmbiguousCreateError, ApiError, InvalidNameError, TransportError, VertexTuningError
+from .errors import (
+    AmbiguousCreateError,
+    ApiError,
+    InvalidNameError,
+    NotFoundError,
+    TransportError,
+    VertexTuningError,
+)
 from .names import (
     ContextName,
     EndpointName,
+    GcsObjectName,
     LocationName,
     TensorboardName,
     TensorboardRunName,
@@ -58,6 +71,8 @@ from .wire import (
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"pulumi-vertex-tuning/{__version__}"
+STORAGE_URL = "https://storage.googleapis.com"
+UPLOAD_CHUNK_BYTES = 1024 * 1024
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # The service answered these without doing anything, so even a create may be sent again.
 CREATE_RETRYABLE_STATUSES = frozenset({429, 503})
@@ -97,15 +112,24 @@ class _Call:
     body: Mapping[str, Any] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     is_create: bool = False
+    api: Literal["aiplatform", "storage"] = "aiplatform"
+    content: Callable[[], Iterator[bytes]] | None = None  # a raw body, made afresh for each attempt
+    headers: Mapping[str, str] = field(default_factory=dict)
+    subject: str = ""  # what messages call the target when its path is not a name people use
 
     @property
     def target(self) -> str:
-        """What the call acts on, as messages name it: `projects/…/tuningJobs/1:cancel`."""
+        """The path after the API version: `projects/…/tuningJobs/1:cancel`."""
         return f"{self.resource}{self.verb}"
 
     @property
+    def named(self) -> str:
+        """What the call acts on, as messages name it."""
+        return self.subject or self.target
+
+    @property
     def label(self) -> str:
-        return f"{self.method} {self.target}"
+        return f"{self.method} {self.named}"
 
 
 class VertexClient:
@@ -231,6 +255,36 @@ class VertexClient:
                 points = [point.to_metric_point() for point in data.time_series_data.values]
                 yield series.display_name or name.time_series_id, points
 
+    # --- Cloud Storage: staging datasets from local files --------------------------------------
+
+    def object_exists(self, gcs_object: GcsObjectName) -> bool:
+        """Whether the object is there (its metadata answers), as a content-addressed upload asks."""
+        path = f"storage/v1/b/{gcs_object.bucket}/o/{quote(gcs_object.object_name, safe='')}"
+        try:
+            self._call(_Call("GET", "", path, api="storage", subject=str(gcs_object)))
+        except NotFoundError:
+            return False
+        return True
+
+    def upload_object(self, gcs_object: GcsObjectName, source: Path) -> None:
+        """A media upload of a local file; safe to repeat, so retried like a read."""
+
+        def chunks() -> Iterator[bytes]:
+            with source.open("rb") as stream:
+                yield from iter(lambda: stream.read(UPLOAD_CHUNK_BYTES), b"")
+
+        call = _Call(
+            "POST",
+            "",
+            f"upload/storage/v1/b/{gcs_object.bucket}/o",
+            params={"uploadType": "media", "name": gcs_object.object_name},
+            api="storage",
+            subject=str(gcs_object),
+            content=chunks,
+            headers={"Content-Type": "application/jsonl", "Content-Length": str(source.stat().st_size)},
+        )
+        self._call(call)
+
     # --- the one place that sends requests -----------------------------------------------------
 
     def _pages(self, call: _Call) -> Iterator[dict[str, Any]]:
@@ -262,24 +316,36 @@ class VertexClient:
         except httpx.TransportError as error:
             reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             if call.is_create and not isinstance(error, NEVER_SENT):
-                raise AmbiguousCreateError(method=call.method, resource=call.target, reason=reason) from error
-            raise TransportError(method=call.method, resource=call.target, reason=reason) from error
+                raise AmbiguousCreateError(method=call.method, resource=call.named, reason=reason) from error
+            raise TransportError(method=call.method, resource=call.named, reason=reason) from error
         except ApiError as error:
             if call.is_create and error.http_status in RETRYABLE_STATUSES - CREATE_RETRYABLE_STATUSES:
                 # A 500/502/504 can come from a front end after the backend created the job.
                 reason = f"{error.http_status} {error.status}"
-                raise AmbiguousCreateError(method=call.method, resource=call.target, reason=reason) from error
+                raise AmbiguousCreateError(method=call.method, resource=call.named, reason=reason) from error
             raise
 
+    def _url(self, call: _Call) -> str:
+        if call.api == "storage":
+            base = STORAGE_URL if self.settings.emulator_host is None else self.base_url(call.location)
+            return f"{base}/{call.target}"
+        return f"{self.base_url(call.location)}/{self.settings.api_version}/{call.target}"
+
     def _send(self, call: _Call) -> dict[str, Any]:
-        url = f"{self.base_url(call.location)}/{self.settings.api_version}/{call.target}"
-        response = self._http.request(call.method, url, json=call.body, params=call.params or None)
+        response = self._http.request(
+            call.method,
+            self._url(call),
+            json=call.body,
+            content=call.content() if call.content is not None else None,
+            params=call.params or None,
+            headers=call.headers or None,
+        )
         if response.is_success:
             return _json_object(response, call)
         raise ApiError.from_response(
             response,
             method=call.method,
-            resource=call.target,
+            resource=call.named,
             retry_after=_retry_after(response.headers.get("Retry-After"), self.retry.max_retry_after),
         )
 

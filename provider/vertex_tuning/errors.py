@@ -119,8 +119,9 @@ class AbortedError(ApiError):
 
 class PermissionDeniedError(ApiError):
     hint = (
-        "check that the caller (or the impersonated service account) has the Vertex AI User role "
-        "on the project and that the Vertex AI API is enabled"
+        "check that the caller (or the impersonated service account) has the role the call needs "
+        "(Vertex AI User on the project; Storage Object Creator on a staging bucket) and that the API "
+        "is enabled"
     )
 
 

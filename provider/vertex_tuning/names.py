@@ -20,6 +20,8 @@ NUMERIC_ID = re.compile(r"[0-9]{1,19}")
 # Experiment, context and run ids are user-chosen strings on the real service (no dots or slashes).
 RESOURCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 MODEL_VERSION = re.compile(r"[0-9]{1,19}|[a-z][a-z0-9_-]{0,127}")
+BUCKET = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
+MAX_OBJECT_NAME_BYTES = 1024
 
 DEFAULT_LOCATION = "us-central1"
 MULTI_REGION_HOSTS = {
@@ -273,6 +275,45 @@ class TimeSeriesName:
 
     def __str__(self) -> str:
         return f"{self.run}/timeSeries/{self.time_series_id}"
+
+
+def validate_bucket(value: object) -> str:
+    """A Cloud Storage bucket name: lowercase letters, digits, `-`, `_` and `.`."""
+    return _check("bucket", value, BUCKET, "my-bucket")
+
+
+def validate_object_name(value: object) -> str:
+    """A Cloud Storage object name that cannot change the path it is sent to (it is %-escaped whole):
+    printable ASCII, no backslash, no empty, `.` or `..` segments."""
+    if not isinstance(value, str) or not value.isascii() or not value.isprintable() or "\\" in value:
+        raise InvalidNameError(f"object name {value!r} must be printable ASCII without backslashes")
+    if len(value.encode()) > MAX_OBJECT_NAME_BYTES:
+        raise InvalidNameError(f"object name {value[:40]!r}... is longer than {MAX_OBJECT_NAME_BYTES} bytes")
+    if any(part in ("", ".", "..") for part in value.split("/")):
+        raise InvalidNameError(f"object name {value!r} must not contain empty, '.' or '..' path segments")
+    return value
+
+
+@dataclass(frozen=True)
+class GcsObjectName:
+    """`gs://{bucket}/{object}`: a Cloud Storage object, as datasets are named."""
+
+    bucket: str
+    object_name: str
+
+    def __post_init__(self) -> None:
+        validate_bucket(self.bucket)
+        validate_object_name(self.object_name)
+
+    @classmethod
+    def parse(cls, uri: object) -> GcsObjectName:
+        if not isinstance(uri, str) or not uri.startswith("gs://"):
+            raise InvalidNameError(f"{uri!r} is not a Cloud Storage URI such as 'gs://my-bucket/train.jsonl'")
+        bucket, _, name = uri.removeprefix("gs://").partition("/")
+        return cls(bucket, name)
+
+    def __str__(self) -> str:
+        return f"gs://{self.bucket}/{self.object_name}"
 
 
 def api_host(location: str) -> str:

@@ -5,34 +5,25 @@ A dataset that lives in the repository next to the stack is uploaded to
 already there holds exactly these bytes and is never uploaded again (one metadata GET decides),
 and moving or touching the file changes nothing while editing it changes the URI.
 
-Uploads follow the client's conventions: validated names only, timeouts on every request, a bearer
-token only for HTTPS requests to *.googleapis.com (`auth.GoogleAuth`), none for the emulator, typed
-errors, and bounded retries (an upload of content-addressed bytes is safe to repeat).
+The uploads themselves go through `client.VertexClient`, the one HTTP path (names validated,
+timeouts, retries, a token only for Google's hosts over HTTPS, none for the emulator).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
-from urllib.parse import quote
+from typing import Any
 
-import httpx
-import tenacity
-
-from . import __version__, catalogue
-from .auth import GoogleAuth
-from .client import RetryPolicy
+from . import catalogue, names
+from .client import VertexClient
 from .datasets import Purpose, validate_dataset_file
-from .errors import ApiError, ConfigurationError, NotFoundError, TransportError, VertexTuningError
+from .errors import ConfigurationError, InvalidNameError, VertexTuningError
 from .settings import Settings
 from .spec import is_unknown
 
-STORAGE_HOST = "https://storage.googleapis.com"
 STAGING_CONFIG = "vertex-tuning:stagingUri"
 LOCAL_DATASETS: tuple[tuple[str, str, Purpose], ...] = (
     ("training_dataset", "training_dataset_uri", "training"),
@@ -41,8 +32,6 @@ LOCAL_DATASETS: tuple[tuple[str, str, Purpose], ...] = (
 """(local file input, the URI input it becomes, what the file is for)."""
 # A tuned model's base model is not known offline; its datasets are checked as for this one.
 FALLBACK_MODEL = "gemini-2.5-flash"
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
-_RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _CHUNK = 1024 * 1024
 
 
@@ -64,12 +53,13 @@ class StagingLocation:
             raise StagingUriError(f"the staging URI must look like {example!r}, got {uri!r}")
         bucket, _, prefix = uri.removeprefix("gs://").partition("/")
         prefix = prefix.strip("/")
-        if not _BUCKET.fullmatch(bucket):
+        try:
+            names.validate_bucket(bucket)
+            names.validate_object_name(prefix or "x")
+        except InvalidNameError as error:
             raise StagingUriError(
-                f"{uri!r} does not name a valid bucket (lowercase letters, digits, '-', '_', '.'); "
-                f"expected something like {example!r}"
-            )
-        check_object_name(prefix or "x", uri)
+                f"{uri!r} cannot be a staging location ({error}); use e.g. {example!r}"
+            ) from None
         return cls(bucket, prefix)
 
     def object_name(self, sha256: str) -> str:
@@ -77,23 +67,6 @@ class StagingLocation:
 
     def uri_for(self, sha256: str) -> str:
         return f"gs://{self.bucket}/{self.object_name(sha256)}"
-
-
-def check_object_name(name: str, uri: str) -> str:
-    """An object name that cannot change the path it is sent to: printable ASCII, no `.`/`..` parts."""
-    if not name.isascii() or not name.isprintable() or "\\" in name or len(name.encode()) > 1024:
-        raise StagingUriError(f"{uri!r} holds characters a staging path may not hold (use plain ASCII)")
-    if any(part in ("", ".", "..") for part in name.split("/")):
-        raise StagingUriError(f"{uri!r} must not contain empty, '.' or '..' path segments")
-    return name
-
-
-def split_gcs_uri(uri: str) -> tuple[str, str]:
-    """`gs://bucket/path/to/object` as (bucket, object name), validated."""
-    location = StagingLocation.parse(uri)
-    if not location.prefix:
-        raise StagingUriError(f"{uri!r} must name an object: gs://bucket/path/to/object")
-    return location.bucket, location.prefix
 
 
 def file_sha256(path: Path) -> str:
@@ -105,116 +78,8 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-class StorageClient:
-    """The two Cloud Storage JSON API calls staging needs: object metadata, and a media upload."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        credentials: Any = None,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.base_url = f"http://{settings.emulator_host}" if settings.emulator_host else STORAGE_HOST
-        auth = (
-            None
-            if settings.uses_emulator
-            else GoogleAuth(credentials, impersonate_service_account=settings.impersonate_service_account)
-        )
-        self.retry = retry or RetryPolicy()
-        self._sleep = sleep
-        self._http = httpx.Client(
-            transport=transport,
-            auth=auth,
-            timeout=httpx.Timeout(settings.request_timeout, connect=min(10.0, settings.request_timeout)),
-            headers={"User-Agent": f"pulumi-vertex-tuning/{__version__}"},
-            follow_redirects=False,
-        )
-
-    def __enter__(self) -> StorageClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __getstate__(self) -> NoReturn:
-        raise TypeError("StorageClient holds credentials; create it where the upload happens")
-
-    def object_exists(self, bucket: str, name: str) -> bool:
-        path = f"/storage/v1/b/{bucket}/o/{quote(name, safe='')}"
-        try:
-            self._request("GET", path, resource=f"gs://{bucket}/{name}")
-        except NotFoundError:
-            return False
-        return True
-
-    def upload(self, bucket: str, name: str, source: Path) -> None:
-        size = source.stat().st_size
-
-        def chunks() -> Iterator[bytes]:
-            with source.open("rb") as stream:
-                yield from iter(lambda: stream.read(_CHUNK), b"")
-
-        self._request(
-            "POST",
-            f"/upload/storage/v1/b/{bucket}/o",
-            resource=f"gs://{bucket}/{name}",
-            params={"uploadType": "media", "name": name},
-            headers={"Content-Type": "application/jsonl", "Content-Length": str(size)},
-            body=chunks,
-        )
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        resource: str,
-        params: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
-        body: Callable[[], Iterator[bytes]] | None = None,
-    ) -> None:
-        def send() -> None:
-            # A fresh body per attempt: a stream cannot be replayed.
-            content = body() if body is not None else None
-            response = self._http.request(
-                method, self.base_url + path, params=params, headers=headers, content=content
-            )
-            if not response.is_success:
-                raise ApiError.from_response(response, method=method, resource=resource)
-
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception(_retryable),
-            wait=tenacity.wait_random_exponential(
-                multiplier=self.retry.initial_backoff, max=self.retry.max_backoff
-            ),
-            stop=tenacity.stop_any(
-                tenacity.stop_after_attempt(self.retry.max_attempts),
-                tenacity.stop_after_delay(self.retry.budget),
-            ),
-            sleep=self._sleep,
-            reraise=True,
-        )
-        try:
-            retrying(send)
-        except httpx.TransportError as error:
-            reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-            raise TransportError(method=method, resource=resource, reason=reason) from error
-
-
-def _retryable(error: BaseException) -> bool:
-    if isinstance(error, ApiError):
-        return error.http_status in _RETRYABLE_STATUSES
-    return isinstance(error, httpx.TransportError)
-
-
 def stage_dataset(
-    settings: Settings, path: Path, staging_uri: str, *, client: StorageClient | None = None
+    settings: Settings, path: Path, staging_uri: str, *, client: VertexClient | None = None
 ) -> str:
     """Upload `path` to `staging_uri/<sha256>.jsonl` unless it is already there; the object's URI."""
     location = StagingLocation.parse(staging_uri)
@@ -228,16 +93,16 @@ def upload_file(
     path: Path,
     uri: str,
     *,
-    client: StorageClient | None = None,
+    client: VertexClient | None = None,
     skip_existing: bool = False,
 ) -> bool:
     """Upload a local file to a `gs://` URI; False when `skip_existing` found the object there."""
-    bucket, name = split_gcs_uri(uri)
-    storage = client or StorageClient(settings)
+    target = names.GcsObjectName.parse(uri)
+    storage = client or VertexClient(settings)
     try:
-        if skip_existing and storage.object_exists(bucket, name):
+        if skip_existing and storage.object_exists(target):
             return False
-        storage.upload(bucket, name, path)
+        storage.upload_object(target, path)
         return True
     finally:
         if client is None:

@@ -116,7 +116,7 @@ def test_messages_say_what_to_do_next() -> None:
     unauthenticated = from_response(api_error(401, "UNAUTHENTICATED", "Request had invalid credentials."))
 
     assert "check the name, project and location" in str(not_found)
-    assert "Vertex AI User role" in str(denied)
+    assert "Vertex AI User on the project" in str(denied)
     assert "gcloud auth application-default login" in str(unauthenticated)
 
 

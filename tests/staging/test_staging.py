@@ -10,10 +10,11 @@ import pytest
 
 from support.emulator import sample_dataset
 from vertex_tuning import staging
-from vertex_tuning.client import RetryPolicy
-from vertex_tuning.errors import PermissionDeniedError, TransportError
+from vertex_tuning.client import RetryPolicy, VertexClient
+from vertex_tuning.errors import InvalidNameError, PermissionDeniedError, TransportError
+from vertex_tuning.names import GcsObjectName
 from vertex_tuning.settings import Settings
-from vertex_tuning.staging import StagingLocation, StagingUriError, StorageClient
+from vertex_tuning.staging import StagingLocation, StagingUriError
 
 CANARY_TOKEN = "ya29.staging-canary-never-leak"
 PROJECT = "test-project"
@@ -165,8 +166,8 @@ class Recorder:
         return reply
 
 
-def storage_client(recorder: Recorder, settings: Settings) -> StorageClient:
-    return StorageClient(
+def storage_client(recorder: Recorder, settings: Settings) -> VertexClient:
+    return VertexClient(
         settings,
         transport=httpx.MockTransport(recorder),
         credentials=FakeCredentials(),
@@ -234,13 +235,26 @@ def test_no_answer_at_all_is_a_transport_error(tmp_path):
     silent = Recorder(httpx.ConnectError("refused"))
 
     with storage_client(silent, Settings(project=PROJECT)) as client, pytest.raises(TransportError):
-        client.object_exists("ml-staging", "x.jsonl")
+        client.object_exists(GcsObjectName("ml-staging", "x.jsonl"))
 
     assert len(silent.requests) == 3
 
 
-def test_storage_clients_refuse_to_be_pickled():
-    import pickle
+def test_object_names_that_would_change_the_path_are_refused_before_any_request():
+    recorder = Recorder(httpx.Response(200, json={}))
 
-    with StorageClient(Settings(project=PROJECT)) as client, pytest.raises(TypeError, match="credentials"):
-        pickle.dumps(client)
+    for uri in (
+        "gs://ml-staging/a/../b.jsonl",
+        "gs://ml-staging/a\\b",
+        "gs://Evil.com/x",
+        "gs://ml-staging/",
+    ):
+        with pytest.raises(InvalidNameError):
+            staging.upload_file(
+                Settings(project=PROJECT),
+                Path("unused"),
+                uri,
+                client=storage_client(recorder, Settings(project=PROJECT)),
+            )
+
+    assert recorder.requests == []
