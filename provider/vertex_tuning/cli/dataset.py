@@ -13,7 +13,7 @@ from rich.table import Table
 from .. import catalogue
 from ..datasets import DatasetReport, Purpose, validate_dataset_file
 from . import app
-from .common import ExitCode, console, fail, reported_errors, resolved_settings
+from .common import ExitCode, api_client, console, fail, reported_errors, resolved_settings
 
 dataset_app = typer.Typer(help="Check tuning datasets locally, and upload them.", no_args_is_help=True)
 app.add_typer(dataset_app, name="dataset")
@@ -108,5 +108,7 @@ def upload(
     if not file.is_file():
         raise fail(f"{file} is not a readable file", ExitCode.BAD_INPUT)
     with reported_errors():
-        upload_file(resolved_settings(ctx), file, uri)
+        settings = resolved_settings(ctx)
+        with api_client(settings) as client:
+            upload_file(settings, file, uri, client=client)
     console.print(f"Uploaded {file} to {uri}", markup=False)
