@@ -96,8 +96,12 @@ class WaitInterruptedError(VertexTuningError):
 
 
 def stderr_line(text: str) -> None:
-    """One progress line on stderr, which the Pulumi CLI shows for the stack."""
-    print(f"vertex-tuning: {text}", file=sys.stderr, flush=True)
+    """One progress line on stderr, which the Pulumi CLI shows for the stack.
+
+    One write per line: `print` writes the text and the newline separately, so lines from jobs
+    waiting in parallel threads would run into each other."""
+    sys.stderr.write(f"vertex-tuning: {text}\n")
+    sys.stderr.flush()
 
 
 _NEXT_STEPS = {

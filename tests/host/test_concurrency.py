@@ -65,9 +65,14 @@ def _creates_in_flight_seen_by_a_check(host: ProviderHost) -> int:
     host.configure({})
     host.check({}, {"sleep_seconds": 0})
     with ThreadPoolExecutor(4) as callers:
-        for index in range(4):
-            callers.submit(host.create, {"sleep_seconds": 1.5, "i": index})
-        host.wait_for_stderr(lambda _: _count(host, "toy: creating") == 4)
+        creates = [callers.submit(host.create, {"sleep_seconds": 3, "i": index}) for index in range(4)]
+        deadline = time.monotonic() + 30
+        while _count(host, "toy: creating") < 4:
+            failed = [create for create in creates if create.done() and create.exception()]
+            if failed:
+                failed[0].result()  # a create that failed before starting: raise its error, not a timeout
+            assert time.monotonic() < deadline, f"four creates never started:\n{host.stderr_text()}"
+            time.sleep(0.02)
         inputs, _ = host.check({}, {"sleep_seconds": 0, "name": "fifth"})
     return int(inputs["creates_in_flight"])
 

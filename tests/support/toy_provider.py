@@ -48,6 +48,12 @@ def _leave() -> int:
         return _peak
 
 
+def _line(text: str) -> None:
+    # One write per line (print writes the newline apart): lines from parallel creates stay whole.
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
 def _break_grpc_layout() -> None:
     """Simulate a future grpc whose server internals moved: the class we look for is gone."""
     import grpc._server
@@ -71,7 +77,7 @@ class ToyProvider(ResourceProvider):
         if self.widen:
             workers = max_concurrent_operations(req.config.get("vertex-tuning:maxConcurrentOperations"))
             widened = widen_host_worker_pool(workers)
-            print(f"toy: widened={widened}", file=sys.stderr, flush=True)
+            _line(f"toy: widened={widened}")
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = []
@@ -87,7 +93,7 @@ class ToyProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         in_flight_at_start = _enter()
-        print(f"toy: creating {props.get('i', '')}", file=sys.stderr, flush=True)
+        _line(f"toy: creating {props.get('i', '')}")
         try:
             time.sleep(float(props.get("sleep_seconds", 0)))
             if props.get("fail_with"):
@@ -104,4 +110,4 @@ class ToyProvider(ResourceProvider):
         return UpdateResult(outs={**news, "updated": True})
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        print(f"toy: deleted {_id}", file=sys.stderr, flush=True)
+        _line(f"toy: deleted {_id}")
