@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import struct
+import sys
 
 import pytest
 
@@ -134,3 +135,14 @@ def test_metrics_of_a_pending_job_exits_1(cli, emulator):
 
     assert result.exit_code == 1
     assert "no metrics yet" in result.stderr
+
+
+def test_metrics_without_the_charts_extra_says_how_to_get_it(cli, tuned, monkeypatch):
+    # A None entry in sys.modules makes the import fail as if plotext were not installed.
+    monkeypatch.setitem(sys.modules, "plotext", None)
+
+    result = cli("metrics", tuned["name"])
+
+    assert result.exit_code == 2
+    assert "pip install 'pulumi-vertex-tuning[charts]'" in result.stderr
+    assert "Traceback" not in result.output + result.stderr

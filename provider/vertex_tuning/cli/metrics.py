@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated
 
 import typer
@@ -51,6 +53,17 @@ def metrics(
         console.print(f"Wrote {png}", markup=False)
 
 
+def charting(module: str) -> ModuleType:
+    """A charting library of the optional `charts` extra, or a one-line error saying how to get it."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError:
+        raise fail(
+            f"charts need {module.split('.')[0]}: pip install 'pulumi-vertex-tuning[charts]' (or use --json)",
+            ExitCode.BAD_INPUT,
+        ) from None
+
+
 def panel_series(series: Series, suffix: str) -> Series:
     """`/train_total_loss` and `/eval_total_loss` for the suffix `total_loss`, in a stable order."""
     return {key: series[key] for key in sorted(series) if key.endswith(suffix)}
@@ -58,8 +71,7 @@ def panel_series(series: Series, suffix: str) -> Series:
 
 def terminal_chart(series: Series, width: int) -> str:
     """Loss above accuracy, one line per series, as text (plotext 6's figure API)."""
-    import plotext
-
+    plotext = charting("plotext")
     panels = [(title, panel_series(series, suffix)) for title, suffix in PANELS]
     panels = [(title, chosen) for title, chosen in panels if chosen] or [("Metrics", series)]
     figure = plotext.figure
@@ -94,8 +106,7 @@ def final_values(series: Series) -> Table:
 
 def write_png(series: Series, path: Path, *, title: str) -> None:
     # The object API, not pyplot: no GUI backend, no global figure state.
-    from matplotlib.figure import Figure
-
+    Figure = charting("matplotlib.figure").Figure
     panels = [(label, panel_series(series, suffix)) for label, suffix in PANELS]
     panels = [(label, chosen) for label, chosen in panels if chosen] or [("Metrics", series)]
     figure = Figure(figsize=(8, 3.2 * len(panels)), layout="constrained")
