@@ -1,35 +1,34 @@
 """`make up`: from a fresh clone to a tuned model's answer, on this machine, with no account.
 
-Finds the Pulumi CLI (PATH, then `.pulumi/bin`) or installs it there with Pulumi's official installer,
-starts the local emulator in the background, seeds the quickstart dataset into it, runs `pulumi up`
-of the quickstart with a local backend and a passphrase, prints the tuned endpoint and the tuned
-model's answer to a prompt, and stops the emulator. Run by the Makefile with the project's venv.
+Takes the Pulumi CLI that `make pulumi` (scripts/pulumi_cli.py) provides, starts the local emulator in
+the background, seeds the quickstart dataset into it, runs `pulumi up` of the quickstart on the `dev`
+stack with a local backend and a passphrase, prints the tuned endpoint and the tuned model's answer to a
+prompt, and stops the emulator. With Pulumi's Python language host beside the CLI (any official
+install) that is `pulumi up --yes` in the project folder; without one (a CLI built from Go modules,
+where the host's module is not served) the same program runs as an Automation API inline program
+through the same CLI, stack and backend. Run by the Makefile with the project's venv.
 """
 
 from __future__ import annotations
 
 import os
+import runpy
 import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import yaml
+from pulumi import automation as auto
 
 from vertex_tuning.errors import VertexTuningError
 
 ROOT = Path(__file__).resolve().parent.parent
-INSTALLER_URL = "https://get.pulumi.com"
-INSTALL_HINT = (
-    "make up needs the Pulumi CLI and could not install it (no internet?): install it from "
-    "https://www.pulumi.com/docs/install/ (e.g. `curl -fsSL https://get.pulumi.com | sh`), "
-    "put it on PATH and run `make up` again."
-)
 STACK = "dev"
 DATASET_URI = "gs://quickstart/support-bot/train.jsonl"
 PROMPT = "How do I descale my kettle?"
@@ -38,37 +37,27 @@ QUICKSTART_PROJECT = "vertex-tuning-quickstart"
 QUICKSTART_LOCATION = "us-central1"
 EMULATOR_JOB_SECONDS = 5.0
 EMULATOR_LOG = ".emulator/emulator.log"
+LANGUAGE_HOST = "pulumi-language-python"
 
 
-def find_pulumi(root: Path, path: str | None) -> Path | None:
-    """The Pulumi CLI on PATH, else the one `make up` installed into the project earlier."""
-    on_path = shutil.which("pulumi", path=path)
-    if on_path:
-        return Path(on_path)
-    local = root / ".pulumi" / "bin" / "pulumi"
-    return local if local.is_file() and os.access(local, os.X_OK) else None
+def pulumi_cli_dir(root: Path) -> Path | None:
+    """PULUMI_CLI_DIR when the Makefile passes it, else what `make pulumi` finds (None: it printed why)."""
+    configured = os.environ.get("PULUMI_CLI_DIR")
+    if configured and (Path(configured) / "pulumi").is_file():
+        return Path(configured)
+    script = root / "scripts" / "pulumi_cli.py"
+    finished = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False)
+    sys.stderr.write(finished.stderr)
+    return Path(finished.stdout.strip().splitlines()[-1]) if finished.returncode == 0 else None
 
 
-def install_pulumi(root: Path, *, installer_url: str = INSTALLER_URL, path: str | None = None) -> Path | None:
-    """Run Pulumi's official installer into `root/.pulumi`; None when that cannot work here."""
-    shell = shutil.which("sh", path=path)
-    if shell is None:
-        return None
-    try:
-        # Downloaded to a file first: `curl | sh` reports success when the download fails.
-        script = httpx.get(installer_url, follow_redirects=True, timeout=30).raise_for_status().text
-    except httpx.HTTPError:
-        return None
-    with tempfile.NamedTemporaryFile("w", suffix=".sh", delete=False) as installer:
-        installer.write(script)
-    try:
-        command = [shell, installer.name, "--install-root", str(root / ".pulumi"), "--no-edit-path"]
-        finished = subprocess.run(command, check=False, timeout=600)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    finally:
-        os.unlink(installer.name)
-    return find_pulumi(root, path="") if finished.returncode == 0 else None
+def language_host(cli_dir: Path, path: str | None) -> Path | None:
+    """Pulumi's Python language host, which CLI-driven `pulumi up` needs: beside the CLI, or on PATH."""
+    beside = cli_dir / LANGUAGE_HOST
+    if beside.is_file():
+        return beside
+    found = shutil.which(LANGUAGE_HOST, path=path)
+    return Path(found) if found else None
 
 
 def free_port() -> int:
@@ -122,7 +111,7 @@ def seed_dataset(root: Path, host_port: str) -> None:
     upload_file(settings, root / "quickstart" / "data" / "train.jsonl", DATASET_URI)
 
 
-def pulumi_environment(root: Path, host_port: str, base: Mapping[str, str]) -> dict[str, str]:
+def pulumi_environment(root: Path, cli_dir: Path, host_port: str, base: Mapping[str, str]) -> dict[str, str]:
     """A local state backend and a passphrase (no account), pointed at the emulator."""
     env = dict(base)
     env["PULUMI_BACKEND_URL"] = (root / ".pulumi-state").as_uri()
@@ -131,23 +120,41 @@ def pulumi_environment(root: Path, host_port: str, base: Mapping[str, str]) -> d
     env["VERTEX_AI_EMULATOR_HOST"] = host_port
     env.setdefault("GOOGLE_CLOUD_PROJECT", QUICKSTART_PROJECT)
     env.setdefault("GOOGLE_CLOUD_LOCATION", QUICKSTART_LOCATION)
-    env["PATH"] = os.pathsep.join([str(root / ".venv" / "bin"), env.get("PATH", "")])
+    # The engine finds the dynamic-provider launcher beside the CLI; the launcher runs this venv's Python.
+    env["PATH"] = os.pathsep.join([str(cli_dir), str(root / ".venv" / "bin"), env.get("PATH", "")])
+    env["PULUMI_PYTHON_CMD"] = sys.executable
     return env
 
 
-def pulumi(cli: Path, *args: str, env: Mapping[str, str], root: Path, capture: bool = False) -> str:
-    finished = subprocess.run(
-        [str(cli), *args], cwd=root, env=dict(env), check=True, text=True, capture_output=capture
-    )
+def pulumi(cli_dir: Path, *args: str, env: Mapping[str, str], root: Path, capture: bool = False) -> str:
+    command = [str(cli_dir / "pulumi"), *args]
+    finished = subprocess.run(command, cwd=root, env=dict(env), check=True, text=True, capture_output=capture)
     return finished.stdout.strip() if capture else ""
 
 
-def run_quickstart(cli: Path, root: Path, env: Mapping[str, str]) -> str:
-    """`pulumi up` of the quickstart on the `dev` stack; returns the tuned endpoint."""
-    (root / ".pulumi-state").mkdir(exist_ok=True)
-    pulumi(cli, "stack", "select", STACK, "--create", env=env, root=root)
-    pulumi(cli, "up", "--yes", "--stack", STACK, env=env, root=root)
-    return pulumi(cli, "stack", "output", "endpoint", "--stack", STACK, env=env, root=root, capture=True)
+def up_with_the_cli(cli_dir: Path, root: Path, env: Mapping[str, str]) -> str:
+    """`pulumi up` in the project folder, as a user runs it; returns the tuned endpoint."""
+    pulumi(cli_dir, "stack", "select", STACK, "--create", env=env, root=root)
+    pulumi(cli_dir, "up", "--yes", "--stack", STACK, env=env, root=root)
+    return pulumi(cli_dir, "stack", "output", "endpoint", "--stack", STACK, env=env, root=root, capture=True)
+
+
+def up_inline(cli_dir: Path, root: Path, env: Mapping[str, str]) -> str:
+    """The same program, stack and backend through the Automation API; returns the tuned endpoint."""
+    project = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    main = root / str(project.get("main", ".")) / "__main__.py"
+
+    def program() -> None:
+        runpy.run_path(str(main), run_name="__main__")
+
+    options = auto.LocalWorkspaceOptions(
+        work_dir=str(root),
+        env_vars=dict(env),
+        pulumi_command=auto.PulumiCommand(root=str(cli_dir.parent), skip_version_check=True),
+    )
+    stack = auto.create_or_select_stack(STACK, project_name=project["name"], program=program, opts=options)
+    stack.up(on_output=print, color="never")
+    return str(stack.outputs()["endpoint"].value)
 
 
 def ask(endpoint: str, env: Mapping[str, str]) -> str:
@@ -156,30 +163,34 @@ def ask(endpoint: str, env: Mapping[str, str]) -> str:
     return subprocess.run(command, env=dict(env), check=True, text=True, capture_output=True).stdout.strip()
 
 
-def tune_and_ask(cli: Path, root: Path, job_seconds: float) -> tuple[str, str]:
+def tune_and_ask(cli_dir: Path, root: Path, job_seconds: float) -> tuple[str, str]:
     """With the emulator running: seed, `pulumi up`, ask. The tuned endpoint and its answer."""
     with running_emulator(root, port=free_port(), job_seconds=job_seconds) as host_port:
         print(f"Emulator serving on {host_port} (data in .emulator/)", flush=True)
         seed_dataset(root, host_port)
-        env = pulumi_environment(root, host_port, os.environ)
-        endpoint = run_quickstart(cli, root, env)
+        env = pulumi_environment(root, cli_dir, host_port, os.environ)
+        (root / ".pulumi-state").mkdir(exist_ok=True)
+        if language_host(cli_dir, env["PATH"]):
+            endpoint = up_with_the_cli(cli_dir, root, env)
+        else:
+            print(f"No {LANGUAGE_HOST} beside {cli_dir}: running the quickstart through the Automation API")
+            endpoint = up_inline(cli_dir, root, env)
         return endpoint, ask(endpoint, env)
 
 
-def main(
-    root: Path = ROOT, *, installer_url: str = INSTALLER_URL, job_seconds: float = EMULATOR_JOB_SECONDS
-) -> int:
-    path = os.environ.get("PATH")
-    cli = find_pulumi(root, path) or install_pulumi(root, installer_url=installer_url, path=path)
-    if cli is None:
-        print(INSTALL_HINT, file=sys.stderr)
-        return 1
+def main(root: Path = ROOT, *, job_seconds: float = EMULATOR_JOB_SECONDS) -> int:
+    cli_dir = pulumi_cli_dir(root)
+    if cli_dir is None:
+        return 1  # make pulumi printed the one line saying what to install
     try:
-        endpoint, answer = tune_and_ask(cli, root, job_seconds)
+        endpoint, answer = tune_and_ask(cli_dir, root, job_seconds)
     except subprocess.CalledProcessError as failed:
         command = " ".join(map(str, failed.cmd))
         said = f": {failed.stderr.strip()}" if failed.stderr else ""  # captured only for prompt/output
         print(f"`{command}` failed with exit code {failed.returncode}{said}", file=sys.stderr)
+        return 1
+    except auto.CommandError:
+        print("make up stopped: `pulumi up` failed (its output is above)", file=sys.stderr)
         return 1
     except (RuntimeError, VertexTuningError) as error:
         print(f"make up stopped: {error}", file=sys.stderr)
