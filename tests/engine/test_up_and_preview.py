@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import pulumi
 import pytest
 from pulumi import automation as auto
 
 from support.emulator import sample_dataset
-from support.engine import Engine
-from vertex_tuning import TuningJob
-
-DATASET = "gs://engine/train.jsonl"
-MODEL = "gemini-3.5-flash"
-
-
-def one_job(**inputs: object) -> pulumi.Output[str]:
-    job = TuningJob("bot", base_model=MODEL, training_dataset_uri=DATASET, **inputs)  # type: ignore[arg-type]
-    pulumi.export("endpoint", job.tuned_model_endpoint_name)
-    pulumi.export("job", job.job_name)
-    return job.job_name
+from support.engine import DATASET, Engine, one_job
 
 
 def test_up_waits_for_the_job_and_a_second_up_changes_nothing(engine: Engine) -> None:
     engine.emulator.write_object(DATASET, sample_dataset(10))
-    stack = engine.stack(lambda: one_job(epoch_count=2))
+    stack = engine.stack(one_job(epoch_count=2))
 
     first = stack.up()
     assert first.summary.get("create") == 2  # the stack and the job
@@ -38,7 +26,7 @@ def test_up_waits_for_the_job_and_a_second_up_changes_nothing(engine: Engine) ->
 
 
 def test_preview_shows_every_check_failure_by_input_name_and_creates_nothing(engine: Engine) -> None:
-    stack = engine.stack(lambda: one_job(adapter_size=3, labels={"Bad Key": "x"}))
+    stack = engine.stack(one_job(adapter_size=3, labels={"Bad Key": "x"}))
 
     with pytest.raises(auto.CommandError) as failed:
         stack.preview()

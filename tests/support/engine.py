@@ -36,6 +36,23 @@ from support.emulator import LOCATION, PROJECT, RunningEmulator
 
 REPO = Path(__file__).resolve().parents[2]
 PASSPHRASE = "engine-tests"
+DATASET = "gs://engine/train.jsonl"
+MODEL = "gemini-3.5-flash"
+
+
+def one_job(name: str = "bot", **inputs: Any) -> Callable[[], None]:
+    """An inline program of one TuningJob on DATASET that exports its job and endpoint."""
+
+    def program() -> None:
+        import pulumi
+
+        from vertex_tuning import TuningJob
+
+        job = TuningJob(name, **{"base_model": MODEL, "training_dataset_uri": DATASET, **inputs})
+        pulumi.export("job", job.job_name)
+        pulumi.export("endpoint", job.tuned_model_endpoint_name)
+
+    return program
 
 
 @functools.cache
