@@ -178,7 +178,9 @@ class Lifecycle:
         try:
             names.TuningJobName.parse(created.name)
         except InvalidNameError:
-            reason = f"an answer naming no job ({created.name!r})"
+            reason = "an answer naming no job" + (
+                f" ({created.name!r} is not a job name)" if created.name else ""
+            )
             raise AmbiguousCreateError(method="POST", resource=resource, reason=reason) from None
         return created
 

@@ -69,6 +69,10 @@ class EmulatorAdmin:
         """The next create is answered `status` at once and its job is committed `seconds` later."""
         return self.add_fault("tuningJobs.create", "commit_late", status=status, seconds=seconds)
 
+    def garble_next_create(self, body: str) -> int:
+        """The next create commits its job, then answers 200 with `body` instead of the job."""
+        return self.add_fault("tuningJobs.create", "garble_after_commit", message=body)
+
     def faults(self) -> list[Fault]:
         return [Fault.model_validate(item) for item in self._call("GET", "/faults")["faults"]]
 

@@ -153,6 +153,10 @@ class Emulator:
         created = self.jobs.create(call.params["project"], call.params["location"], job)
         if any(fault.kind == "drop_after_commit" for fault in call.faults):
             return DroppedResponse()
+        garbled = next((fault for fault in call.faults if fault.kind == "garble_after_commit"), None)
+        if garbled is not None:
+            body = garbled.message or ""
+            return Response(body, media_type="text/html" if body.startswith("<") else "application/json")
         return _json(call, created.to_json_dict())
 
     def _commit_later(self, seconds: float, project: str, location: str, job: TuningJob) -> None:

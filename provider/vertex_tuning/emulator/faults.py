@@ -8,9 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-FaultKind = Literal["status", "latency", "drop_after_commit", "commit_late"]
+FaultKind = Literal["status", "latency", "drop_after_commit", "commit_late", "garble_after_commit"]
 """`commit_late`: a create is answered `status` at once (a 504 from a front end, say) and its job is
-committed `seconds` later, after the client gave up looking for it."""
+committed `seconds` later, after the client gave up looking for it. `garble_after_commit`: the job
+is committed and the answer is a 200 whose body is `message` (HTML, `{}`, cut-off JSON, ...)."""
+AFTER_COMMIT_KINDS = ("drop_after_commit", "commit_late", "garble_after_commit")
 ANY_ROUTE = "*"
 
 
@@ -29,7 +31,7 @@ class Fault(BaseModel):
 
     @model_validator(mode="after")
     def _drop_only_on_create(self) -> Fault:
-        if self.kind in ("drop_after_commit", "commit_late") and self.route != "tuningJobs.create":
+        if self.kind in AFTER_COMMIT_KINDS and self.route != "tuningJobs.create":
             raise ValueError(f"{self.kind} applies to tuningJobs.create only")
         return self
 
@@ -85,7 +87,7 @@ def parse_fault(spec: str) -> Fault:
     fields: dict[str, object] = {"route": route.strip()}
     for item in rest.split(","):
         key, has_value, value = (part.strip() for part in item.partition("="))
-        if key == "drop_after_commit":
+        if key in ("drop_after_commit", "garble_after_commit"):
             fields["kind"] = key
         elif key == "commit_late":
             fields.update(kind=key, seconds=float(value))
