@@ -57,6 +57,9 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
 
 # After a lost create answer: look again after these pauses before deciding nothing was created.
 AMBIGUOUS_LOOKUP_DELAYS = (0.5, 1.0, 2.0, 4.0)
+# After a second lost answer no third create is sent; these lookups give a late commit about two
+# minutes to show up, so it is adopted and waited on (and any second one cancelled), not left unowned.
+LATE_COMMIT_LOOKUP_DELAYS = (8.0, 15.0, 30.0, 60.0)
 DEFAULT_OUTAGE_BUDGET = 300.0
 DEFAULT_CANCEL_TIMEOUT = 30 * 60.0
 
@@ -134,6 +137,7 @@ class Lifecycle:
     """How long polling rides through failing calls (e.g. a restarting service) before giving up."""
     cancel_timeout: float = DEFAULT_CANCEL_TIMEOUT
     ambiguous_lookup_delays: tuple[float, ...] = AMBIGUOUS_LOOKUP_DELAYS
+    late_commit_lookup_delays: tuple[float, ...] = LATE_COMMIT_LOOKUP_DELAYS
     _states: dict[str, JobState] = field(default_factory=dict, init=False, repr=False)
     """The last state reported per job: a Lifecycle serves one operation, so this is never shared."""
 
@@ -153,7 +157,10 @@ class Lifecycle:
             except AmbiguousCreateError as error:
                 self.log(f"the answer to the create was lost ({error.reason}); looking the job up")
                 lost = error
-            made = self._find_new_job(project, location, label, seen)
+            made = self._find_new_job(project, location, label, seen, self.ambiguous_lookup_delays)
+            if made is None and attempt == 2:
+                self.log("still no job; looking for a late commit before giving up")
+                made = self._find_new_job(project, location, label, seen, self.late_commit_lookup_delays)
             if made is not None:
                 self.log(f"found {made.name}: the create had gone through; adopting it")
                 return made
@@ -185,11 +192,11 @@ class Lifecycle:
         return created
 
     def _find_new_job(
-        self, project: str, location: str, label: str, seen: set[str | None]
+        self, project: str, location: str, label: str, seen: set[str | None], delays: tuple[float, ...]
     ) -> wire.TuningJob | None:
         """The labelled job that was not there before the lost create, in any state (it is ours)."""
         lookups_failed = 0
-        for delay in self.ambiguous_lookup_delays:
+        for delay in delays:
             self.sleep(delay)
             try:
                 new = [job for job in self.labelled_jobs(project, location, label) if job.name not in seen]
@@ -202,7 +209,7 @@ class Lifecycle:
             # Absence is proven only by lookups that answered; without that, never risk a second job.
             raise TuningJobFailedError(
                 f"A create in {location} was sent but its answer was lost, and {lookups_failed} of "
-                f"{len(self.ambiguous_lookup_delays)} lookups failed too, so whether a job exists is "
+                f"{len(delays)} lookups failed too, so whether a job exists is "
                 "unknown. Run `pulumi up` again: it adopts the job if it exists and creates it otherwise."
             )
         return None

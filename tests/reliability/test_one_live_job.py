@@ -70,6 +70,22 @@ def test_a_create_committed_10_s_after_its_error_answer_leaves_one_job(emulator,
     assert f"cancelled {late.name}" in stderr and f"{job_id} came first" in stderr
 
 
+def test_two_creates_each_answered_504_and_committed_20_s_later_leave_one_job(emulator, ledger):
+    """No third create: the provider keeps looking, adopts the first late job, cancels the second."""
+    put_dataset(emulator)
+    emulator.admin.set_job_seconds(WAITED_JOB_SECONDS)
+    emulator.admin.add_fault("tuningJobs.create", "commit_late", status=504, seconds=20.0, times=2)
+    ledger.start(emulator)
+    with Deployment(emulator) as deployment:
+        job_id, outs = deployment.up(tuning_inputs())
+        deployment.wait_for_line("looking for a late commit")
+
+    assert outs["state"] == SUCCEEDED
+    assert emulator.admin.request_count("tuningJobs.create") == 2
+    (late,) = settle_one_per_resource(emulator, ledger, created=2)
+    assert late.name != job_id
+
+
 def test_a_create_committed_after_the_client_timed_out_leaves_one_job(emulator, ledger):
     """The client gives up after its request timeout; the service commits the job 9 s after that.
 
