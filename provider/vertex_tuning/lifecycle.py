@@ -1,10 +1,9 @@
 """What a TuningJob does with its Vertex job: submit or adopt it, wait for it, cancel it.
 
-Decision 2 (never a second billed job): every job carries an identity label. A create first lists
-the jobs with that label and adopts one that is queued, pending, running or succeeded; failed,
-cancelled and expired ones are history, never adopted. A create whose answer was lost may have made
-the job, so it is looked up again and adopted; a second POST is sent only when repeated lookups
-prove the first one made nothing.
+Decision 2 (never a second billed job): which job a resource owns is `ownership`'s business; here a
+create whose answer was lost (or unusable) may have made the job, so it is looked up again and
+adopted; a second POST is sent only when repeated lookups found nothing. A late commit after that is
+a duplicate that `ownership` cancels while the wait polls.
 
 Decision 3 (waiting survives everything): the wait polls on `polling.PollPolicy`, prints one line
 per state change, rides through outages of the service for a bounded time, and when its deadline
@@ -18,19 +17,23 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
+
+from pydantic import ValidationError
 
 from . import names, wire
 from .client import MetricPoint
 from .errors import (
     AmbiguousCreateError,
+    ApiError,
+    ConfigurationError,
     DeadlineExceededError,
     FailedPreconditionError,
     InternalError,
     InvalidArgumentError,
+    InvalidNameError,
     NotFoundError,
     ResourceExhaustedError,
     TransportError,
@@ -41,9 +44,7 @@ from .polling import DEFAULT_POLICY, PollPolicy
 from .spec import ID_LABEL
 
 JobState = wire.JobState
-
-ADOPTABLE_STATES = frozenset({JobState.QUEUED, JobState.PENDING, JobState.RUNNING, JobState.SUCCEEDED})
-"""A job in one of these states is still, or already successfully, doing what we asked: adopt it."""
+Reconcile = Callable[[wire.TuningJob], wire.TuningJob]
 
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     TransportError,
@@ -56,6 +57,9 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
 
 # After a lost create answer: look again after these pauses before deciding nothing was created.
 AMBIGUOUS_LOOKUP_DELAYS = (0.5, 1.0, 2.0, 4.0)
+# After a second lost answer no third create is sent; these lookups give a late commit about two
+# minutes to show up, so it is adopted and waited on (and any second one cancelled), not left unowned.
+LATE_COMMIT_LOOKUP_DELAYS = (8.0, 15.0, 30.0, 60.0)
 DEFAULT_OUTAGE_BUDGET = 300.0
 DEFAULT_CANCEL_TIMEOUT = 30 * 60.0
 
@@ -133,86 +137,84 @@ class Lifecycle:
     """How long polling rides through failing calls (e.g. a restarting service) before giving up."""
     cancel_timeout: float = DEFAULT_CANCEL_TIMEOUT
     ambiguous_lookup_delays: tuple[float, ...] = AMBIGUOUS_LOOKUP_DELAYS
+    late_commit_lookup_delays: tuple[float, ...] = LATE_COMMIT_LOOKUP_DELAYS
     _states: dict[str, JobState] = field(default_factory=dict, init=False, repr=False)
     """The last state reported per job: a Lifecycle serves one operation, so this is never shared."""
 
-    # --- submit or adopt ------------------------------------------------------------------
+    # --- create ---------------------------------------------------------------------------
 
-    def submit_or_adopt(
-        self,
-        job: wire.TuningJob,
-        project: str,
-        location: str,
-        *,
-        claimed: Collection[str] = (),
-        replacing_since: datetime | None = None,
-    ) -> wire.TuningJob:
-        """The job this resource owns: an adoptable one carrying the same identity label, else a new one.
-
-        `claimed` names jobs that other resources of this deployment own (a `--replace` with
-        identical inputs must make a new job, not adopt the one it replaces). `replacing_since`,
-        when this create replaces an existing resource, is when the job that resource owns was
-        created: an older labelled job is an earlier generation (retired by a previous `--replace`,
-        or made before `triggers` changed and changed back), never adopted."""
-        label = (job.labels or {})[ID_LABEL]
-        labelled = self._labelled_jobs(project, location, label)
-        adoptable = [
-            found
-            for found in labelled
-            if found.job_state in ADOPTABLE_STATES
-            and found.name not in claimed
-            and (replacing_since is None or (found.create_time or replacing_since) > replacing_since)
-        ]
-        if adoptable:
-            chosen = max(adoptable, key=_adoption_rank)
-            self.log(f"adopting {chosen.name} ({chosen.job_state.short}) instead of starting another job")
-            return chosen
-        return self._create(job, project, location, seen={found.name for found in labelled})
-
-    def _create(
+    def create_new(
         self, job: wire.TuningJob, project: str, location: str, seen: set[str | None]
     ) -> wire.TuningJob:
+        """Create the job; after a lost or unusable answer, look it up before ever sending it again.
+
+        `seen` names the labelled jobs that existed before: a new one after a lost answer is ours.
+        Which of several jobs the resource keeps is `ownership`'s business, not this one's."""
+        label = (job.labels or {})[ID_LABEL]
+        for attempt in (1, 2):
+            try:
+                return self._submit(job, project, location)
+            except AmbiguousCreateError as error:
+                self.log(f"the answer to the create was lost ({error.reason}); looking the job up")
+                lost = error
+            made = self._find_new_job(project, location, label, seen, self.ambiguous_lookup_delays)
+            if made is None and attempt == 2:
+                self.log("still no job; looking for a late commit before giving up")
+                made = self._find_new_job(project, location, label, seen, self.late_commit_lookup_delays)
+            if made is not None:
+                self.log(f"found {made.name}: the create had gone through; adopting it")
+                return made
+            if attempt == 1:
+                self.log("no job was created; sending the create again")
+        raise TuningJobFailedError(
+            f"The answer to a create in {location} was lost twice ({lost.reason}) and no job turned up; "
+            "one may still appear. Run `pulumi up` again: it adopts the job if one was made, cancels any "
+            "second one, and creates it otherwise."
+        ) from lost
+
+    def _submit(self, job: wire.TuningJob, project: str, location: str) -> wire.TuningJob:
+        """One create; an answer that names no job (truncated, HTML, `{}`) is as good as lost."""
+        resource = f"projects/{project}/locations/{location}/tuningJobs"
         try:
-            return self.client.create_tuning_job(project, location, job)
-        except AmbiguousCreateError as error:
-            self.log(f"the answer to the create was lost ({error.reason}); looking the job up")
-        made = self._find_new_job(project, location, (job.labels or {})[ID_LABEL], seen)
-        if made is not None:
-            self.log(f"found {made.name}: the create had gone through; adopting it")
-            return made
-        self.log("no job was created; sending the create again")
+            created = self.client.create_tuning_job(project, location, job)
+        except (ApiError, TransportError, ConfigurationError):
+            raise  # a refusal, a lost answer, or a request never sent: each says what it is
+        except (VertexTuningError, ValidationError) as error:
+            reason = f"an unusable answer: {_first_line(error)}"
+            raise AmbiguousCreateError(method="POST", resource=resource, reason=reason) from error
         try:
-            return self.client.create_tuning_job(project, location, job)
-        except AmbiguousCreateError as error:
-            raise TuningJobFailedError(
-                f"The answer to a create in {location} was lost twice ({error.reason}); a job may exist. "
-                "Run `pulumi up` again: it adopts the job if one was made and creates it otherwise."
-            ) from error
+            names.TuningJobName.parse(created.name)
+        except InvalidNameError:
+            reason = "an answer naming no job" + (
+                f" ({created.name!r} is not a job name)" if created.name else ""
+            )
+            raise AmbiguousCreateError(method="POST", resource=resource, reason=reason) from None
+        return created
 
     def _find_new_job(
-        self, project: str, location: str, label: str, seen: set[str | None]
+        self, project: str, location: str, label: str, seen: set[str | None], delays: tuple[float, ...]
     ) -> wire.TuningJob | None:
         """The labelled job that was not there before the lost create, in any state (it is ours)."""
         lookups_failed = 0
-        for delay in self.ambiguous_lookup_delays:
+        for delay in delays:
             self.sleep(delay)
             try:
-                new = [job for job in self._labelled_jobs(project, location, label) if job.name not in seen]
+                new = [job for job in self.labelled_jobs(project, location, label) if job.name not in seen]
             except TRANSIENT_ERRORS:
                 lookups_failed += 1
                 continue
             if new:
-                return max(new, key=_adoption_rank)
+                return min(new, key=_oldest_first)
         if lookups_failed:
             # Absence is proven only by lookups that answered; without that, never risk a second job.
             raise TuningJobFailedError(
                 f"A create in {location} was sent but its answer was lost, and {lookups_failed} of "
-                f"{len(self.ambiguous_lookup_delays)} lookups failed too, so whether a job exists is "
+                f"{len(delays)} lookups failed too, so whether a job exists is "
                 "unknown. Run `pulumi up` again: it adopts the job if it exists and creates it otherwise."
             )
         return None
 
-    def _labelled_jobs(self, project: str, location: str, label: str) -> list[wire.TuningJob]:
+    def labelled_jobs(self, project: str, location: str, label: str) -> list[wire.TuningJob]:
         """Jobs carrying the label, checked locally too: label filters are not confirmed to work."""
         try:
             jobs = list(
@@ -224,17 +226,21 @@ class Lifecycle:
 
     # --- wait -----------------------------------------------------------------------------
 
-    def wait(self, job: wire.TuningJob, timeout_seconds: float) -> wire.TuningJob:
-        """The job once SUCCEEDED; TuningJobFailedError for another end; WaitTimeoutError at the deadline."""
-        final = self._poll_until_terminal(job, timeout_seconds)
-        if final is None:
-            latest = self._states.get(job.name or "", job.job_state)
+    def wait(
+        self, job: wire.TuningJob, timeout_seconds: float, *, reconcile: Reconcile | None = None
+    ) -> wire.TuningJob:
+        """The job once SUCCEEDED; TuningJobFailedError for another end; WaitTimeoutError at the deadline.
+
+        `reconcile`, given each polled job, returns the job to follow from then on (`ownership`
+        cancels duplicates there and may switch to an older job)."""
+        final, ended = self._poll_until_terminal(job, timeout_seconds, reconcile)
+        if not ended:
             raise WaitTimeoutError(
-                f"Tuning job {job.name} is still {latest.short} after waiting "
+                f"Tuning job {final.name} is still {final.job_state.short} after waiting "
                 f"{_duration(timeout_seconds)} (wait_timeout_minutes). It keeps running: run `pulumi up` "
                 "again to keep waiting (the next create adopts this job, it never starts a second one), "
                 "or raise wait_timeout_minutes. If it is no longer wanted, stop it with "
-                f"`vertex-tuning jobs cancel {job.name}`: nothing else will, since no resource owns it yet."
+                f"`vertex-tuning jobs cancel {final.name}`: nothing else will, since no resource owns it yet."
             )
         if final.job_state is not JobState.SUCCEEDED:
             message = final.error.message if final.error and final.error.message else "no message"
@@ -244,26 +250,29 @@ class Lifecycle:
             )
         return final
 
-    def _poll_until_terminal(self, job: wire.TuningJob, timeout_seconds: float) -> wire.TuningJob | None:
-        """The job in a terminal state, or None when the deadline passed first."""
-        name = str(job.name)
+    def _poll_until_terminal(
+        self, job: wire.TuningJob, timeout_seconds: float, reconcile: Reconcile | None = None
+    ) -> tuple[wire.TuningJob, bool]:
+        """The job last seen, and whether it ended (False: the deadline passed first)."""
         start = self.clock()
         self._report(job, start, first=True)
         if job.job_state.is_terminal:
-            return job
+            return job, True
         failing_since: float | None = None
         for delay in self.policy.delays_until(start + timeout_seconds, self.clock):
             self.sleep(delay)
             try:
-                job = self.client.get_tuning_job(name)
+                job = self.client.get_tuning_job(str(job.name))
             except TRANSIENT_ERRORS as error:
                 failing_since = self._ride_through(error, failing_since)
                 continue
             failing_since = None
+            if reconcile is not None:
+                job = reconcile(job)
             self._report(job, start)
             if job.job_state.is_terminal:
-                return job
-        return None
+                return job, True
+        return job, False
 
     def _ride_through(self, error: Exception, failing_since: float | None) -> float:
         now = self.clock()
@@ -302,8 +311,8 @@ class Lifecycle:
             return None
         except FailedPreconditionError:
             pass  # it finished between the GET and the cancel: the wait below sees its end state
-        final = self._poll_until_terminal(job, self.cancel_timeout)
-        if final is None:
+        final, ended = self._poll_until_terminal(job, self.cancel_timeout)
+        if not ended:
             raise WaitTimeoutError(
                 f"Tuning job {name} did not stop within {_duration(self.cancel_timeout)} of being cancelled; "
                 "run `pulumi destroy` again to keep waiting."
@@ -321,10 +330,14 @@ class Lifecycle:
         self.log(line)
 
 
-def _adoption_rank(job: wire.TuningJob) -> tuple[bool, float]:
-    """Prefer a succeeded job, then the newest."""
-    created = job.create_time.timestamp() if job.create_time else 0.0
-    return (job.job_state is JobState.SUCCEEDED, created)
+def _oldest_first(job: wire.TuningJob) -> tuple[float, str]:
+    created = job.create_time.timestamp() if job.create_time else float("inf")
+    return (created, str(job.name))
+
+
+def _first_line(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def _duration(seconds: float) -> str:

@@ -16,7 +16,6 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -30,18 +29,12 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel
 
-from . import concurrency, names, settings, spec, staging, wire
+from . import concurrency, names, ownership, settings, spec, staging, wire
 from .client import MetricPoint, VertexClient
 from .errors import ConfigurationError, NotFoundError, VertexTuningError
-from .lifecycle import (
-    Lifecycle,
-    TuningJobFailedError,
-    WaitInterruptedError,
-    WaitTimeoutError,
-    stderr_line,
-)
+from .lifecycle import Lifecycle, stderr_line
 
 OUTPUTS = (
     "job_name",
@@ -79,50 +72,6 @@ _NO_PROJECT = "unresolved-project"
 
 _clients: dict[settings.Settings, VertexClient] = {}
 _clients_lock = threading.Lock()
-
-# Jobs owned by existing resources of this deployment. The engine calls Diff (or Read, Update,
-# Delete) with an existing resource's id before anything replaces it, so a create in this host
-# process skips these: `pulumi up --replace` with unchanged inputs makes a NEW job instead of
-# adopting the one the old resource owns. A create after an interrupted run has no old resource,
-# nothing claims its job, and it is adopted as decision 2 wants.
-_claimed: set[str] = set()
-_claimed_lock = threading.Lock()
-
-
-def _claim(job_name: str) -> None:
-    if job_name:
-        with _claimed_lock:
-            _claimed.add(job_name)
-
-
-def _claimed_jobs() -> frozenset[str]:
-    with _claimed_lock:
-        return frozenset(_claimed)
-
-
-# For each resource identity (stack, project, name) that an existing resource of this deployment
-# has, when the job it owns was created. A create for that identity is its replacement, and a
-# labelled job from before then is an earlier generation (a previous `--replace`, or `triggers`
-# changed back to an old value): tuning anew was asked for, so it is never adopted. A job from an
-# interrupted earlier attempt at this same replacement is newer, and is adopted.
-_replaced: dict[tuple[Any, ...], datetime] = {}
-_TIMESTAMP = TypeAdapter(datetime)
-
-
-def _note_existing(news: Mapping[str, Any], olds: Mapping[str, Any]) -> None:
-    try:
-        created = _TIMESTAMP.validate_python(olds.get("create_time"))
-    except ValidationError:
-        return  # no creation time in the old outputs: nothing to go by
-    identity = tuple(news.get(name) for name in spec.IDENTITY_INPUTS)
-    with _claimed_lock:
-        _replaced[identity] = max(created, _replaced.get(identity, created))
-
-
-def _replacing_since(job_spec: spec.TuningJobSpec) -> datetime | None:
-    identity = tuple(getattr(job_spec, name) for name in spec.IDENTITY_INPUTS)
-    with _claimed_lock:
-        return _replaced.get(identity)
 
 
 def _client(resolved: settings.Settings) -> VertexClient:
@@ -164,7 +113,11 @@ class TuningJobProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate without network; every problem at once; unknown values pass through."""
-        props, config_problems = self._with_place(_inputs_only(news))
+        props, place_problems = self._with_place(_inputs_only(news))
+        config_problems = self._config_problems()
+        # A bad config value that also stopped project or location resolving is reported once, under its key.
+        said = {reason for _, reason in config_problems}
+        config_problems += [problem for problem in place_problems if problem[1] not in said]
         # Local dataset files get their content-addressed gs:// URIs here (read, never uploaded).
         props, dataset_problems = staging.plan_local_datasets(props, self._config.get(staging.STAGING_CONFIG))
         found = config_problems + dataset_problems + spec.problems(props)
@@ -174,8 +127,7 @@ class TuningJobProvider(ResourceProvider):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Canonical inputs only: never `__provider`, the identity inputs or how long to wait."""
-        _claim(id_)
-        _note_existing(news, olds)
+        ownership.DEPLOYMENT.saw(id_, olds, news)
         if news.get("project") is None and olds.get("project") is not None:
             news = {**news, "project": self._resolve_project(olds["project"])}
         replaces, updates = spec.changed_inputs(olds, _inputs_only(news))
@@ -195,25 +147,12 @@ class TuningJobProvider(ResourceProvider):
             staging.upload_local_datasets(
                 self._settings(job_spec.project, job_spec.location), job_spec.inputs()
             )
-        job = lifecycle.submit_or_adopt(
-            spec.to_wire(job_spec),
-            job_spec.project,
-            job_spec.location,
-            claimed=_claimed_jobs(),
-            replacing_since=_replacing_since(job_spec),
-        )
-        try:
-            final = lifecycle.wait(job, job_spec.wait_timeout_minutes * 60)
-        except (TuningJobFailedError, WaitTimeoutError):
-            raise  # these already say what became of the job and what to do next
-        except VertexTuningError as error:
-            # No resource records the job, so the error must: name it, and say how to go on.
-            raise WaitInterruptedError(str(job.name), error) from error
+        final = ownership.Claim(lifecycle, job_spec).take(job_spec.wait_timeout_minutes * 60)
         return CreateResult(str(final.name), self._outputs(final, job_spec.inputs(), lifecycle))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """GET the job (decision 6): outputs and inputs refreshed; a job that is gone leaves the state."""
-        _claim(id_)
+        ownership.DEPLOYMENT.saw(id_)
         lifecycle = self._lifecycle_for(id_, props)
         try:
             job = lifecycle.client.get_tuning_job(id_)
@@ -226,7 +165,7 @@ class TuningJobProvider(ResourceProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Only how the provider waits or talks can change in place; the job itself is untouched."""
-        _claim(id_)
+        ownership.DEPLOYMENT.saw(id_)
         outs = {
             key: value
             for key, value in olds.items()
@@ -240,7 +179,7 @@ class TuningJobProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Cancel a running job and wait until it stops; leave a finished one; a missing one is fine."""
-        _claim(id_)
+        ownership.DEPLOYMENT.saw(id_)
         self._lifecycle_for(id_, props).cancel_and_wait(id_)
 
     # --- helpers --------------------------------------------------------------------------
@@ -255,6 +194,23 @@ class TuningJobProvider(ResourceProvider):
             environ=os.environ,
             default_project=settings.adc_project if allow_adc else lambda: None,
         )
+
+    def _config_problems(self) -> list[spec.Problem]:
+        """Stack config that would break every call, reported under its own key (decision 9)."""
+        found = settings.config_problems(self._config)
+        workers = self._config.get(concurrency.CONFIG_KEY)
+        if workers is not None and workers.strip():
+            try:
+                concurrency.max_concurrent_operations(workers)
+            except ValueError as error:
+                found.append((concurrency.CONFIG_KEY, str(error)))
+        staging_uri = self._config.get(staging.STAGING_CONFIG)
+        if staging_uri is not None and staging_uri.strip():
+            try:
+                staging.StagingLocation.parse(staging_uri)
+            except staging.StagingUriError as error:
+                found.append((staging.STAGING_CONFIG, str(error)))
+        return found
 
     def _with_place(self, props: dict[str, Any]) -> tuple[dict[str, Any], list[spec.Problem]]:
         """Props with project and location filled from config or environment (decision 7), no network.

@@ -126,8 +126,10 @@ class TuningJob(pulumi.dynamic.Resource, module="vertex-tuning", name="TuningJob
             "wait_timeout_minutes": wait_timeout_minutes,
             "triggers": triggers,
             "api_version": api_version,
-            # The provider host knows neither stack, project nor resource name; the job's identity
-            # label needs all three so that no two resources ever adopt each other's job.
+            # The provider host knows neither organization, stack, project nor resource name; the
+            # job's identity label needs all four (the fully qualified stack, and the name) so that
+            # no two resources, even in two organizations, ever adopt each other's job.
+            "pulumi_organization": pulumi.get_organization() or None,
             "pulumi_stack": pulumi.get_stack(),
             "pulumi_project": pulumi.get_project(),
             "resource_name": resource_name,

@@ -13,6 +13,7 @@ The location defaults to `us-central1`, the region every tunable Gemini model is
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -88,6 +89,29 @@ def validate_emulator_host(value: str) -> str:
             f"got {value!r}; fix {EMULATOR_ENV} or {EMULATOR_CONFIG}"
         )
     return value
+
+
+def config_problems(config: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Every bad value among the connection settings in stack config, as (config key, reason).
+
+    Check reports these whether or not the resource names its own project and location: they
+    shape every call a create would make."""
+    rules: dict[str, Callable[[str], object]] = {
+        TIMEOUT_CONFIG: lambda value: Settings("p-checked", request_timeout=_seconds(value)),
+        API_VERSION_CONFIG: lambda value: Settings("p-checked", api_version=value),
+        IMPERSONATE_CONFIG: lambda value: Settings("p-checked", impersonate_service_account=value),
+        EMULATOR_CONFIG: validate_emulator_host,
+    }
+    found = []
+    for key, rule in rules.items():
+        value = config.get(key)
+        if value is None or not str(value).strip():
+            continue  # blank means unset, as in resolve_settings
+        try:
+            rule(str(value))
+        except ConfigurationError as error:
+            found.append((key, str(error)))
+    return found
 
 
 def adc_project() -> str | None:
@@ -171,6 +195,9 @@ class _Sources:
 
 def _seconds(value: str) -> float:
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
         raise ConfigurationError(f"{TIMEOUT_CONFIG} must be a number of seconds, got {value!r}") from None
+    if not math.isfinite(seconds):  # NaN would pass `0 < x <= 3600` checks written the other way
+        raise ConfigurationError(f"{TIMEOUT_CONFIG} must be a number of seconds, got {value!r}")
+    return seconds

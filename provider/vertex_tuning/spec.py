@@ -58,8 +58,10 @@ JOB_INPUTS = (
 REPLACING_INPUTS = (*JOB_INPUTS, "triggers")
 UPDATABLE_INPUTS = ("wait_timeout_minutes", "api_version")
 """How the provider waits and talks, not what it tunes: changed in place, never a retune."""
-IDENTITY_INPUTS = ("pulumi_stack", "pulumi_project", "resource_name")
+IDENTITY_INPUTS = ("pulumi_organization", "pulumi_stack", "pulumi_project", "resource_name")
 """Added by the resource class: part of the identity hash, never compared by diff."""
+REQUIRED_IDENTITY_INPUTS = ("pulumi_stack", "pulumi_project", "resource_name")
+"""`pulumi_organization` came in a later release: a state or program without it hashes as before."""
 LOCAL_DATASET_INPUTS = ("training_dataset", "validation_dataset", "staging_uri")
 """GitOps datasets (`staging.py`): where the files are and where they are uploaded. Never compared:
 check turns each file into a URI named by its content, and that URI is what diff and the hash see."""
@@ -105,6 +107,7 @@ class TuningJobSpec(BaseModel):
     wait_timeout_minutes: float = DEFAULT_WAIT_TIMEOUT_MINUTES
     api_version: str | None = None
     """None: the stack config `vertex-tuning:apiVersion`, else v1."""
+    pulumi_organization: str | None = None
     pulumi_stack: str
     pulumi_project: str
     resource_name: str
@@ -302,7 +305,12 @@ def _api_version(value: Any) -> str:
 
 
 def canonical_json_value(value: Any) -> Any:
-    """Any JSON value with integral floats as ints and maps sorted, so `3` and `3.0` agree."""
+    """Any JSON value with integral floats as ints and maps sorted, so `3` and `3.0` agree.
+
+    NaN and the infinities are refused: NaN differs from itself, so a diff would see a change on
+    every run and retune, and JSON has no spelling for either."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must not hold NaN or an infinity (got {value}); use a string such as 'nan'")
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, Mapping):
@@ -343,6 +351,7 @@ _FIELD_RULES: dict[str, Callable[[Any], Any]] = {
     "triggers": canonical_json_value,
     "wait_timeout_minutes": _wait_timeout_minutes,
     "api_version": _api_version,
+    "pulumi_organization": _non_empty_text,
     "pulumi_stack": _non_empty_text,
     "pulumi_project": _non_empty_text,
     "resource_name": _non_empty_text,
@@ -355,7 +364,7 @@ _DEFAULTS: dict[str, Any] = {
     "labels": {},
     "wait_timeout_minutes": DEFAULT_WAIT_TIMEOUT_MINUTES,
 }
-_REQUIRED = IDENTITY_INPUTS
+_REQUIRED = REQUIRED_IDENTITY_INPUTS
 
 
 # --- rules across inputs --------------------------------------------------------------------
@@ -538,8 +547,12 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def identity_hash(spec: TuningJobSpec) -> str:
-    """The hash that names a job as this resource's own: stack, project, resource, job, triggers."""
+def identity_hash(spec: TuningJobSpec, *, replaces: str | None = None) -> str:
+    """The hash that names a job as this resource's own: organization, stack, project, resource,
+    job, triggers, and the job this one replaces (so an earlier generation never matches).
+
+    Without an organization and a replaced job it is the first release's hash, byte for byte: a
+    job that release started is still found by the label it computed (`ownership`)."""
     if spec.project is None:
         raise ValueError("the project must be resolved before the identity hash is taken")
     identity = {
@@ -549,15 +562,19 @@ def identity_hash(spec: TuningJobSpec) -> str:
         "job": spec.job_fields(),
         "triggers": canonical_json_value(spec.triggers),
     }
+    if spec.pulumi_organization is not None:
+        identity["organization"] = spec.pulumi_organization
+    if replaces is not None:
+        identity["replaces"] = replaces
     return hashlib.sha256(canonical_json(identity).encode()).hexdigest()
 
 
-def identity_label(spec: TuningJobSpec) -> str:
-    return identity_hash(spec)[:ID_LABEL_HEX_CHARS]
+def identity_label(spec: TuningJobSpec, *, replaces: str | None = None) -> str:
+    return identity_hash(spec, replaces=replaces)[:ID_LABEL_HEX_CHARS]
 
 
-def to_wire(spec: TuningJobSpec) -> wire.TuningJob:
-    """The create request body, carrying the identity label."""
+def to_wire(spec: TuningJobSpec, *, label: str | None = None) -> wire.TuningJob:
+    """The create request body, carrying the identity label (by default the resource's first one)."""
     hyper_parameters = wire.SupervisedHyperParameters(
         epoch_count=spec.epoch_count,
         learning_rate_multiplier=spec.learning_rate_multiplier,
@@ -581,7 +598,7 @@ def to_wire(spec: TuningJobSpec) -> wire.TuningJob:
         ),
         tuned_model_display_name=spec.tuned_model_display_name,
         description=spec.description,
-        labels={**spec.labels, ID_LABEL: identity_label(spec)},
+        labels={**spec.labels, ID_LABEL: label or identity_label(spec)},
         encryption_spec=wire.EncryptionSpec(kms_key_name=spec.kms_key_name) if spec.kms_key_name else None,
         service_account=spec.service_account,
     )

@@ -7,6 +7,7 @@ import pickle
 
 import pytest
 
+from vertex_tuning import settings
 from vertex_tuning.errors import ConfigurationError, InvalidNameError
 from vertex_tuning.settings import Settings, resolve_settings
 
@@ -197,3 +198,29 @@ def test_settings_are_plain_frozen_data_that_pickle() -> None:
     assert pickle.loads(pickle.dumps(settings)) == settings  # noqa: S301  (our own bytes)
     with pytest.raises(AttributeError):
         settings.project = "other-project"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        (settings.TIMEOUT_CONFIG, "soon"),
+        (settings.TIMEOUT_CONFIG, "nan"),
+        (settings.TIMEOUT_CONFIG, "0"),
+        (settings.API_VERSION_CONFIG, "v2"),
+        (settings.IMPERSONATE_CONFIG, "not-an-email"),
+        (settings.EMULATOR_CONFIG, "http://127.0.0.1:8765"),
+    ],
+)
+def test_each_bad_connection_setting_in_stack_config_is_named_by_its_key(key: str, value: str) -> None:
+    found = settings.config_problems({key: value, "gcp:project": "acme-ml"})
+    assert [name for name, _ in found] == [key]
+
+
+def test_good_or_blank_connection_settings_have_no_problems() -> None:
+    config = {
+        settings.TIMEOUT_CONFIG: "30",
+        settings.API_VERSION_CONFIG: "v1beta1",
+        settings.IMPERSONATE_CONFIG: "tuner@acme-ml.iam.gserviceaccount.com",
+        settings.EMULATOR_CONFIG: " ",
+    }
+    assert settings.config_problems(config) == []

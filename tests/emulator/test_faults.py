@@ -104,6 +104,18 @@ def test_admin_routes_reject_bad_input_and_live_apart_from_the_api(em):
         ("*:latency=0.2,times=0", Fault(route="*", kind="latency", seconds=0.2, times=None)),
         ("tuningJobs.create:drop_after_commit", Fault(route="tuningJobs.create", kind="drop_after_commit")),
         ("tuningJobs.list:status=429", Fault(route="tuningJobs.list", status=429)),
+        (
+            "tuningJobs.create:commit_late=10",
+            Fault(route="tuningJobs.create", kind="commit_late", seconds=10, status=504),
+        ),
+        (
+            "tuningJobs.create:status=500,commit_late=2",
+            Fault(route="tuningJobs.create", kind="commit_late", seconds=2, status=500),
+        ),
+        (
+            "tuningJobs.create:garble_after_commit,message=<html>",
+            Fault(route="tuningJobs.create", kind="garble_after_commit", message="<html>"),
+        ),
     ],
 )
 def test_fault_flags_parse(spec, expected):
@@ -111,7 +123,14 @@ def test_fault_flags_parse(spec, expected):
 
 
 @pytest.mark.parametrize(
-    "spec", ["nocolon", "tuningJobs.get:boom", "tuningJobs.get:status=200", "x:latency=abc"]
+    "spec",
+    [
+        "nocolon",
+        "tuningJobs.get:boom",
+        "tuningJobs.get:status=200",
+        "x:latency=abc",
+        "tuningJobs.get:commit_late=5",
+    ],
 )
 def test_bad_fault_flags_are_refused(spec):
     with pytest.raises(ValueError):

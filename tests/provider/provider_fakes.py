@@ -17,6 +17,7 @@ from vertex_tuning.errors import (
     InvalidArgumentError,
     NotFoundError,
     TransportError,
+    VertexTuningError,
 )
 
 JobState = wire.JobState
@@ -64,17 +65,24 @@ class FakeJobClient:
     failing_lists: int = 0
     failing_lists_after_create: int = 0
     reject_label_filter: bool = False
+    unusable_create_answers: list[str] = field(default_factory=list)  # "empty", "no name", "not json"
     next_final: JobState = JobState.SUCCEEDED
     next_message: str | None = None
 
     # --- seeding --------------------------------------------------------------------------
 
     def seed(
-        self, labels: dict[str, str], state: JobState, project: str = "p-1234", location: str = "us-central1"
+        self,
+        labels: dict[str, str],
+        state: JobState,
+        project: str = "p-1234",
+        location: str = "us-central1",
+        *,
+        job: wire.TuningJob | None = None,
     ) -> str:
-        """A job that already exists (from an earlier run), pinned in `state`."""
-        job = wire.TuningJob(base_model="gemini-2.5-flash", labels=labels)
-        name = self._store(project, location, job)
+        """A job that already exists (from an earlier run), pinned in `state`; `job` gives its spec."""
+        template = job or wire.TuningJob(base_model="gemini-2.5-flash")
+        name = self._store(project, location, template.model_copy(update={"labels": labels}))
         self.jobs[name].pinned = state
         return name
 
@@ -98,6 +106,13 @@ class FakeJobClient:
         if self.lose_create_answers:
             self.lose_create_answers -= 1
             raise AmbiguousCreateError(method="POST", resource="tuningJobs", reason="RemoteProtocolError")
+        if self.unusable_create_answers:
+            answer = self.unusable_create_answers.pop(0)
+            if answer == "not json":
+                raise VertexTuningError("POST tuningJobs answered 200 with a body that is not a JSON object")
+            return (
+                wire.TuningJob() if answer == "empty" else self._view(name).model_copy(update={"name": None})
+            )
         return self._view(name)
 
     def get_tuning_job(self, name: str) -> wire.TuningJob:

@@ -1,4 +1,4 @@
-"""Submit-or-adopt, wait and cancel-and-wait against an in-memory service on a virtual clock."""
+"""Create (with lost answers), wait and cancel-and-wait against an in-memory service on a virtual clock."""
 
 from __future__ import annotations
 
@@ -40,71 +40,11 @@ def request(labels: dict[str, str] = OURS) -> wire.TuningJob:
     return wire.TuningJob(base_model="gemini-2.5-flash", supervised_tuning_spec=spec, labels=labels)
 
 
-def submit(lifecycle: Lifecycle, claimed: frozenset[str] = frozenset()) -> wire.TuningJob:
-    return lifecycle.submit_or_adopt(request(), PROJECT, LOCATION, claimed=claimed)
+def submit(lifecycle: Lifecycle) -> wire.TuningJob:
+    return lifecycle.create_new(request(), PROJECT, LOCATION, seen=set())
 
 
-# --- submit or adopt ------------------------------------------------------------------------
-
-
-def test_creates_a_labelled_job_when_none_exists(lifecycle: Lifecycle, service: FakeJobClient) -> None:
-    job = submit(lifecycle)
-    assert service.calls["create"] == 1
-    assert job.labels == OURS
-    assert len(service.jobs) == 1
-
-
-@pytest.mark.parametrize("state", [JobState.QUEUED, JobState.PENDING, JobState.RUNNING, JobState.SUCCEEDED])
-def test_adopts_own_job_in_a_live_or_successful_state(
-    lifecycle: Lifecycle, service: FakeJobClient, lines: list[str], state: JobState
-) -> None:
-    existing = service.seed(OURS, state)
-    assert submit(lifecycle).name == existing
-    assert service.calls["create"] == 0
-    assert any("adopting" in line and existing in line for line in lines)
-
-
-@pytest.mark.parametrize(
-    "state", [JobState.FAILED, JobState.CANCELLED, JobState.CANCELLING, JobState.EXPIRED]
-)
-def test_never_adopts_a_failed_or_cancelled_job(
-    lifecycle: Lifecycle, service: FakeJobClient, state: JobState
-) -> None:
-    old = service.seed(OURS, state)
-    job = submit(lifecycle)
-    assert job.name != old
-    assert service.calls["create"] == 1
-
-
-def test_never_adopts_a_job_with_another_identity(lifecycle: Lifecycle, service: FakeJobClient) -> None:
-    # The fake ignores the list filter, so only the lifecycle's own label check keeps this out.
-    other = service.seed({ID_LABEL: "b" * 40}, JobState.RUNNING)
-    assert submit(lifecycle).name != other
-    assert service.calls["create"] == 1
-
-
-def test_prefers_a_succeeded_job_over_a_running_duplicate(
-    lifecycle: Lifecycle, service: FakeJobClient
-) -> None:
-    service.seed(OURS, JobState.RUNNING)
-    done = service.seed(OURS, JobState.SUCCEEDED)
-    assert submit(lifecycle).name == done
-
-
-def test_a_claimed_job_is_not_adopted(lifecycle: Lifecycle, service: FakeJobClient) -> None:
-    """`--replace` with identical inputs: the old resource's job is claimed, so a new one is made."""
-    old = service.seed(OURS, JobState.SUCCEEDED)
-    job = submit(lifecycle, claimed=frozenset({old}))
-    assert job.name != old
-    assert service.calls["create"] == 1
-
-
-def test_falls_back_to_an_unfiltered_list_when_label_filters_are_refused(
-    lifecycle: Lifecycle, service: FakeJobClient
-) -> None:
-    service.reject_label_filter = True
-    existing = service.seed(OURS, JobState.RUNNING)
-    assert submit(lifecycle).name == existing
+# --- create ---------------------------------------------------------------------------------
 
 
 def test_lost_create_answer_adopts_the_job_it_made(
@@ -138,7 +78,20 @@ def test_lost_create_answer_with_no_job_creates_once_more(
     submit(lifecycle)
     assert len(service.jobs) == 1
     assert service.calls["create"] == 2
-    assert service.calls["list"] == 1 + len(lifecycle.ambiguous_lookup_delays)
+    assert service.calls["list"] == len(lifecycle.ambiguous_lookup_delays)
+
+
+@pytest.mark.parametrize("answer", ["empty", "no name", "not json"])
+def test_an_unusable_success_answer_is_looked_up_not_trusted(
+    lifecycle: Lifecycle, service: FakeJobClient, lines: list[str], answer: str
+) -> None:
+    """A 200 whose body is `{}`, names no job or is no JSON at all: the job may exist, so look."""
+    service.unusable_create_answers = [answer]
+    job = submit(lifecycle)
+    assert job.name in service.jobs
+    assert len(service.jobs) == 1 and service.calls["create"] == 1
+    lost = next(line for line in lines if "answer to the create was lost" in line)
+    assert "an unusable answer" in lost or "an answer naming no job" in lost
 
 
 def test_lost_create_answer_twice_raises_without_a_third_post(

@@ -39,7 +39,7 @@ def mocks(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingMocks]:
     # `asyncio.run` elsewhere in this worker (the host driver) may have left no current loop.
     asyncio.set_event_loop(asyncio.new_event_loop())
     runtime_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(recorder, project="tuning", stack="dev", preview=False)
+    pulumi.runtime.set_mocks(recorder, project="tuning", stack="dev", preview=False, organization="acme")
     yield recorder
     client.close()
 
@@ -67,6 +67,7 @@ def test_the_resource_registers_identity_inputs_and_declares_outputs(mocks: Reco
     job = make_job()
     (registered,) = mocks.of_type("pulumi-python:dynamic/vertex-tuning:TuningJob")
     inputs: dict[str, Any] = registered.inputs
+    assert inputs["pulumi_organization"] == "acme"
     assert inputs["pulumi_stack"] == "dev"
     assert inputs["pulumi_project"] == "tuning"
     assert inputs["resource_name"] == "support-bot"

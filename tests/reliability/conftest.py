@@ -41,6 +41,7 @@ class Ledger:
         jobs: int,
         scenario: str | None = None,
         earlier_calls: Mapping[str, int] | None = None,
+        duplicate_seconds: list[float] | None = None,
     ) -> ScenarioCost:
         """`earlier_calls`: requests an emulator served before it restarted (its counts start at zero)."""
         stats = emulator.admin.stats()
@@ -54,6 +55,7 @@ class Ledger:
             api_calls=sum(calls.values()),
             calls_by_route=calls,
             jobs_by_state=dict(stats["jobsByState"]),
+            duplicate_seconds=duplicate_seconds or [],
         )
         self._request.node.user_properties.append(cost.as_property())
         assert cost.jobs_held == jobs, f"the emulator holds {stats['jobsByState']}, intended {jobs} job(s)"

@@ -13,8 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from support.emulator import PROJECT, RunningEmulator, sample_dataset
+from support.emulator import PROJECT, InProcessEmulator, RunningEmulator, sample_dataset
 from support.provider_host import HostCallError, ProviderHost
+from vertex_tuning.emulator.jobs import PENDING_SHARE
+from vertex_tuning.emulator.resources import project_number
 from vertex_tuning.provider import TuningJobProvider
 
 TRAINING_URI = "gs://reliability/train.jsonl"
@@ -23,19 +25,25 @@ BAD_DATASET = '{"contents": [{"role": "model", "parts": [{"text": "answer before
 
 
 def tuning_inputs(
-    resource_name: str = "support-bot", *, stack: str = "dev", **overrides: Any
+    resource_name: str = "support-bot",
+    *,
+    stack: str = "dev",
+    organization: str | None = "organization",
+    **overrides: Any,
 ) -> dict[str, Any]:
-    """The inputs `TuningJob(resource_name, ...)` sends in stack `stack` (identity inputs included)."""
+    """The inputs `TuningJob(resource_name, ...)` sends in stack `organization/reliability/stack`
+    (identity inputs included). `organization=None`: what the first release sent, which had none."""
     inputs: dict[str, Any] = {
         "project": PROJECT,
         "location": "us-central1",
         "base_model": "gemini-2.5-flash",
         "training_dataset_uri": TRAINING_URI,
+        "pulumi_organization": organization,
         "pulumi_stack": stack,
         "pulumi_project": "reliability",
         "resource_name": resource_name,
     }
-    return {**inputs, **overrides}
+    return {key: value for key, value in {**inputs, **overrides}.items() if value is not None}
 
 
 def put_dataset(emulator: RunningEmulator, uri: str = TRAINING_URI, text: str | None = None) -> str:
@@ -138,3 +146,28 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, what: str =
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} not reached within {timeout}s")
         time.sleep(0.05)
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A job cancelled as a second job of its resource, as the emulator's store recorded it."""
+
+    name: str
+    lived: float
+    """Seconds from its commit to its cancel."""
+    ran: bool
+    """Whether it reached RUNNING (billed training) before the cancel."""
+
+
+def cancelled_jobs(emulator: InProcessEmulator) -> list[Duplicate]:
+    """Every cancelled job of the test project, oldest first (in-process emulator only)."""
+    service = emulator.server.emulator
+    assert service is not None, "the emulator is not running"
+    rows = service.jobs.store.jobs(project_number(PROJECT), "us-central1")
+    return [
+        Duplicate(
+            row.name, row.cancelled - row.created, row.cancelled >= row.created + PENDING_SHARE * row.duration
+        )
+        for row in sorted(rows, key=lambda row: row.created)
+        if row.cancelled is not None
+    ]

@@ -30,6 +30,8 @@ class ScenarioCost:
     api_calls: int
     calls_by_route: dict[str, int] = field(default_factory=dict)
     jobs_by_state: dict[str, int] = field(default_factory=dict)
+    duplicate_seconds: list[float] = field(default_factory=list)
+    """For each job cancelled as a duplicate: how long it lived, from its commit to its cancel."""
 
     def as_property(self) -> tuple[str, str]:
         return PROPERTY_KEY, json.dumps(asdict(self), sort_keys=True)
@@ -60,13 +62,20 @@ def summary_lines(costs: list[ScenarioCost]) -> list[str]:
         return []
     width = max(len(cost.scenario) for cost in costs)
     columns = [route.split(".")[-1] for route in JOB_ROUTES]
-    lines = [f"{'scenario':<{width}}  jobs held/intended  API calls  " + "  ".join(columns) + "  other"]
+    header = f"{'scenario':<{width}}  jobs held/intended  API calls  " + "  ".join(columns) + "  other"
+    lines = [header + "  succeeded  cancelled  duplicate lived (s)"]
     for cost in costs:
         held = f"{cost.jobs_held}/{cost.jobs_intended}"
         counts = [cost.calls_by_route.get(route, 0) for route in JOB_ROUTES]
         cells = "  ".join(f"{count:>{len(column)}}" for count, column in zip(counts, columns, strict=True))
         other = cost.api_calls - sum(counts)
-        lines.append(f"{cost.scenario:<{width}}  {held:>18}  {cost.api_calls:>9}  {cells}  {other:>5}")
+        succeeded = cost.jobs_by_state.get("JOB_STATE_SUCCEEDED", 0)
+        cancelled = cost.jobs_by_state.get("JOB_STATE_CANCELLED", 0)
+        lived = " ".join(f"{seconds:.1f}" for seconds in cost.duplicate_seconds) or "-"
+        lines.append(
+            f"{cost.scenario:<{width}}  {held:>18}  {cost.api_calls:>9}  {cells}  {other:>5}"
+            f"  {succeeded:>9}  {cancelled:>9}  {lived}"
+        )
     return lines
 
 

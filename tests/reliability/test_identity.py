@@ -52,8 +52,8 @@ def test_replace_with_identical_inputs_makes_a_new_job(emulator, ledger):
     with Deployment(emulator) as deployment:
         old_id, old_outs = deployment.up(inputs)
 
-    # `pulumi up --replace`: nothing changed, yet the engine replaces; the job with the same
-    # identity label belongs to the resource being replaced and must not be adopted.
+    # `pulumi up --replace`: nothing changed, yet the engine replaces; the job of the resource
+    # being replaced must not be adopted (the replacement's label also hashes the job it replaces).
     replaces, new_id, new_outs = replace(emulator, old_id, inputs, old_outs, inputs)
 
     assert replaces == []

@@ -142,9 +142,10 @@ def test_retry_after_bursts_on_list_and_get(emulator, ledger):
     assert outs["state"] == "JOB_STATE_SUCCEEDED"
     assert emulator.admin.faults() == [], "every injected fault was met"
     lists, gets = requests.arrivals["tuningJobs.list"], requests.arrivals["tuningJobs.get"]
-    # Each rejected request is followed by the next one no sooner than Retry-After asked.
-    assert len(lists) == 3
-    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(lists))
+    # Each rejected request is followed by the next one no sooner than Retry-After asked (the
+    # first list met both 429s; later lists are the lookups that keep one live job per resource).
+    assert len(lists) >= 3
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(lists[:3]))
     assert len(gets) >= 4
     assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(gets[:4]))
     assert emulator.admin.request_count("tuningJobs.create") == 1

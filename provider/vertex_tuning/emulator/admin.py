@@ -65,6 +65,14 @@ class EmulatorAdmin:
         """The next create commits its job, then the connection is cut before the answer arrives."""
         return self.add_fault("tuningJobs.create", "drop_after_commit")
 
+    def commit_next_create_late(self, seconds: float, *, status: int = 504) -> int:
+        """The next create is answered `status` at once and its job is committed `seconds` later."""
+        return self.add_fault("tuningJobs.create", "commit_late", status=status, seconds=seconds)
+
+    def garble_next_create(self, body: str) -> int:
+        """The next create commits its job, then answers 200 with `body` instead of the job."""
+        return self.add_fault("tuningJobs.create", "garble_after_commit", message=body)
+
     def faults(self) -> list[Fault]:
         return [Fault.model_validate(item) for item in self._call("GET", "/faults")["faults"]]
 

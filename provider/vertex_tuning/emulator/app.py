@@ -92,6 +92,7 @@ class Emulator:
         self.faults = FaultBook()
         self.requests: Counter[str] = Counter()
         self.max_body_bytes = max_body_bytes
+        self._late_commits: set[asyncio.Task[None]] = set()
         methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
         self.app = Starlette(routes=[Route("/{path:path}", self.dispatch, methods=methods)])
 
@@ -145,10 +146,27 @@ class Emulator:
 
     async def create_job(self, call: Call) -> Response:
         job = parse_message(TuningJob, call.body, "tuning_job")
+        late = next((fault for fault in call.faults if fault.kind == "commit_late"), None)
+        if late is not None:
+            self._commit_later(late.seconds, call.params["project"], call.params["location"], job)
+            return _fault_response(late)
         created = self.jobs.create(call.params["project"], call.params["location"], job)
         if any(fault.kind == "drop_after_commit" for fault in call.faults):
             return DroppedResponse()
+        garbled = next((fault for fault in call.faults if fault.kind == "garble_after_commit"), None)
+        if garbled is not None:
+            body = garbled.message or ""
+            return Response(body, media_type="text/html" if body.startswith("<") else "application/json")
         return _json(call, created.to_json_dict())
+
+    def _commit_later(self, seconds: float, project: str, location: str, job: TuningJob) -> None:
+        async def commit() -> None:
+            await asyncio.sleep(seconds)
+            self.jobs.create(project, location, job)
+
+        task = asyncio.get_running_loop().create_task(commit())
+        self._late_commits.add(task)  # held until done: the loop keeps only weak references
+        task.add_done_callback(self._late_commits.discard)
 
     async def get_job(self, call: Call) -> Response:
         job = self.jobs.get(call.params["project"], call.params["location"], call.params["job"])

@@ -8,7 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-FaultKind = Literal["status", "latency", "drop_after_commit"]
+FaultKind = Literal["status", "latency", "drop_after_commit", "commit_late", "garble_after_commit"]
+"""`commit_late`: a create is answered `status` at once (a 504 from a front end, say) and its job is
+committed `seconds` later, after the client gave up looking for it. `garble_after_commit`: the job
+is committed and the answer is a 200 whose body is `message` (HTML, `{}`, cut-off JSON, ...)."""
+AFTER_COMMIT_KINDS = ("drop_after_commit", "commit_late", "garble_after_commit")
 ANY_ROUTE = "*"
 
 
@@ -27,8 +31,8 @@ class Fault(BaseModel):
 
     @model_validator(mode="after")
     def _drop_only_on_create(self) -> Fault:
-        if self.kind == "drop_after_commit" and self.route != "tuningJobs.create":
-            raise ValueError("drop_after_commit applies to tuningJobs.create only")
+        if self.kind in AFTER_COMMIT_KINDS and self.route != "tuningJobs.create":
+            raise ValueError(f"{self.kind} applies to tuningJobs.create only")
         return self
 
 
@@ -74,7 +78,8 @@ def parse_fault(spec: str) -> Fault:
     """The CLI form: `ROUTE:KIND[,key=value...]`.
 
     For example `tuningJobs.get:status=503,times=3,retry_after=1`, `*:latency=0.2,times=0`
-    (0 means every request) or `tuningJobs.create:drop_after_commit`.
+    (0 means every request), `tuningJobs.create:drop_after_commit` or
+    `tuningJobs.create:commit_late=10,status=504` (answer 504, commit the job 10 s later).
     """
     route, _, rest = spec.partition(":")
     if not route or not rest:
@@ -82,10 +87,13 @@ def parse_fault(spec: str) -> Fault:
     fields: dict[str, object] = {"route": route.strip()}
     for item in rest.split(","):
         key, has_value, value = (part.strip() for part in item.partition("="))
-        if key == "drop_after_commit":
+        if key in ("drop_after_commit", "garble_after_commit"):
             fields["kind"] = key
+        elif key == "commit_late":
+            fields.update(kind=key, seconds=float(value))
         elif key == "status":
-            fields.update(kind="status", status=int(value) if has_value else 503)
+            fields["status"] = int(value) if has_value else 503
+            fields.setdefault("kind", "status")
         elif key == "latency":
             fields.update(kind="latency", seconds=float(value))
         elif key == "times":
@@ -96,4 +104,6 @@ def parse_fault(spec: str) -> Fault:
             fields["message"] = value
         else:
             raise ValueError(f"fault {spec!r}: unknown setting {key!r}")
+    if fields.get("kind") == "commit_late":
+        fields.setdefault("status", 504)  # what Google's front end answers when the backend is slow
     return Fault.model_validate(fields)
