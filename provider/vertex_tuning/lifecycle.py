@@ -16,14 +16,13 @@ is left alone; a missing one is fine.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from . import names, wire
+from . import names, progress, wire
 from .client import MetricPoint
 from .errors import (
     AmbiguousCreateError,
@@ -38,6 +37,7 @@ from .errors import (
     VertexTuningError,
 )
 from .polling import DEFAULT_POLICY, PollPolicy
+from .progress import stderr_line as stderr_line  # re-exported: the provider writes with it too
 from .spec import ID_LABEL
 
 JobState = wire.JobState
@@ -95,15 +95,6 @@ class WaitInterruptedError(VertexTuningError):
         )
 
 
-def stderr_line(text: str) -> None:
-    """One progress line on stderr, which the Pulumi CLI shows for the stack.
-
-    One write per line: `print` writes the text and the newline separately, so lines from jobs
-    waiting in parallel threads would run into each other."""
-    sys.stderr.write(f"vertex-tuning: {text}\n")
-    sys.stderr.flush()
-
-
 _NEXT_STEPS = {
     JobState.FAILED: (
         "Fix what the message names (for a dataset problem, fix the file and check it with "
@@ -133,6 +124,8 @@ class Lifecycle:
     """How long polling rides through failing calls (e.g. a restarting service) before giving up."""
     cancel_timeout: float = DEFAULT_CANCEL_TIMEOUT
     ambiguous_lookup_delays: tuple[float, ...] = AMBIGUOUS_LOOKUP_DELAYS
+    heartbeat_seconds: float = progress.DEFAULT_HEARTBEAT_SECONDS
+    """Longest silence while waiting (`progress.Heartbeat`)."""
     _states: dict[str, JobState] = field(default_factory=dict, init=False, repr=False)
     """The last state reported per job: a Lifecycle serves one operation, so this is never shared."""
 
@@ -244,6 +237,10 @@ class Lifecycle:
             )
         return final
 
+    def until_terminal(self, job: wire.TuningJob, timeout_seconds: float) -> wire.TuningJob | None:
+        """The job once it ended in any state, or None at the deadline (`vertex-tuning jobs watch`)."""
+        return self._poll_until_terminal(job, timeout_seconds)
+
     def _poll_until_terminal(self, job: wire.TuningJob, timeout_seconds: float) -> wire.TuningJob | None:
         """The job in a terminal state, or None when the deadline passed first."""
         name = str(job.name)
@@ -251,15 +248,17 @@ class Lifecycle:
         self._report(job, start, first=True)
         if job.job_state.is_terminal:
             return job
+        heartbeat = progress.Heartbeat(job, start, self.clock, self.log, self.heartbeat_seconds)
         failing_since: float | None = None
         for delay in self.policy.delays_until(start + timeout_seconds, self.clock):
-            self.sleep(delay)
+            heartbeat.pause(delay, self.sleep)
             try:
                 job = self.client.get_tuning_job(name)
             except TRANSIENT_ERRORS as error:
                 failing_since = self._ride_through(error, failing_since)
                 continue
             failing_since = None
+            heartbeat.observed(job)
             self._report(job, start)
             if job.job_state.is_terminal:
                 return job
@@ -281,6 +280,8 @@ class Lifecycle:
             return
         self._states[name] = state
         line = f"{name} is {state.short} after {_duration(self.clock() - start)}"
+        if progress.detail(job):
+            line += f" ({progress.detail(job)})"
         if first:
             line += f"; follow it at {names.console_url(name)}"
         self.log(line)
