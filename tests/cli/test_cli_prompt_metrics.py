@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from support.emulator import sample_dataset
+from vertex_tuning.wire import JobState
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -130,6 +131,7 @@ def test_metrics_png_into_a_missing_directory_is_bad_input(cli, tuned, tmp_path)
 
 def test_metrics_of_a_pending_job_exits_1(cli, emulator):
     job = emulator.create_job()
+    emulator.admin.stick_job(job["name"], JobState.PENDING)  # however slow the machine is
 
     result = cli("metrics", job["name"])
 

@@ -118,7 +118,11 @@ def list_jobs(
     wanted_state = parse_state(state) if state else None
     wanted_labels = dict(parse_label(item) for item in label or [])
     with reported_errors():
-        remote_filter = build_filter(state=wanted_state, labels=wanted_labels, extra=filter_text)
+        remote_filter = (
+            build_filter(state=wanted_state, labels=wanted_labels, extra=filter_text)
+            if wanted_state or wanted_labels
+            else filter_text
+        )
         try:
             local_filter = filtering.parse(remote_filter or "")
         except filtering.FilterError as error:

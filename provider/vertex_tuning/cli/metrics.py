@@ -43,7 +43,8 @@ def metrics(
     with reported_errors():
         settings, name = job_settings(ctx, job)
         with api_client(settings) as client:
-            series = client.read_metrics(name)
+            # A series without points yet (a job just RUNNING) is as good as none.
+            series = {key: points for key, points in client.read_metrics(name).items() if points}
     if not series:
         raise fail(f"{name} has no metrics yet (they appear once the job is RUNNING)", ExitCode.FAILED)
     chosen = chosen_format(ctx, as_json)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -82,6 +83,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _write(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
 def print_natural_width(console: Console, renderable: RenderableType) -> None:
     """Print wider than the terminal when needed, so that nothing is cut (the terminal wraps lines)."""
     unbounded = console.options.update_width(100_000)
@@ -101,14 +107,15 @@ def emit(
     table: Callable[[], RenderableType],
 ) -> None:
     """Print `data` (one resource or a list) in the chosen format; `table` builds the table."""
+    # Machine formats go to stdout as they are: rich would expand tabs and style the text.
     if chosen.kind == "json":
-        console.print(json.dumps(data, indent=2, ensure_ascii=False), markup=False, highlight=False)
+        _write(json.dumps(data, indent=2, ensure_ascii=False))
     elif chosen.kind == "yaml":
-        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
-        console.print(text.rstrip("\n"), markup=False, highlight=False)
+        _write(
+            yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False).rstrip("\n")
+        )
     elif chosen.kind == "value":
         for resource in [data] if isinstance(data, dict) else data:
-            line = "\t".join(_cell(field_value(resource, field)) for field in chosen.fields)
-            console.print(line, markup=False, highlight=False)
+            _write("\t".join(_cell(field_value(resource, field)) for field in chosen.fields))
     else:
         print_natural_width(console, table())
