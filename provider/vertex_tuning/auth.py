@@ -15,6 +15,7 @@ import json
 import os
 import threading
 from collections.abc import Generator, Mapping
+from pathlib import Path
 from typing import Any, NoReturn
 
 import httpx
@@ -107,27 +108,18 @@ class GoogleAuth(httpx.Auth):
 
     def _from_variable(self, name: str) -> Any:
         """Credentials from pulumi-gcp's variable: the JSON itself, or the path of a JSON file."""
-        import google.auth
-        import google.auth.exceptions
-
         value = self._environ.get(name, "").strip()
+        is_json = value.startswith("{")
         try:
-            if value.startswith("{"):
-                credentials, _ = google.auth.load_credentials_from_dict(  # type: ignore[no-untyped-call]
-                    json.loads(value), scopes=[CLOUD_PLATFORM_SCOPE]
-                )
-            else:
-                credentials, _ = google.auth.load_credentials_from_file(  # type: ignore[no-untyped-call]
-                    value, scopes=[CLOUD_PLATFORM_SCOPE]
-                )
-        except (ValueError, google.auth.exceptions.DefaultCredentialsError) as error:
+            info = json.loads(value) if is_json else json.loads(Path(value).read_text(encoding="utf-8"))
+            return _credentials_from_info(info)
+        except (OSError, ValueError, TypeError, KeyError) as error:
             # The value may be a private key: name the variable, never quote it.
-            kind = "JSON" if value.startswith("{") else "the path of a credentials JSON file"
+            kind = "JSON" if is_json else "the path of a credentials JSON file"
             raise ConfigurationError(
                 f"{name} holds no usable Google credentials (it looks like {kind}: "
                 f"{type(error).__name__}); set it to a service account key file's path or its JSON content"
             ) from None
-        return credentials
 
     def __getstate__(self) -> NoReturn:
         raise TypeError(
@@ -136,6 +128,25 @@ class GoogleAuth(httpx.Auth):
 
     def __repr__(self) -> str:
         return f"GoogleAuth(impersonate_service_account={self._impersonate!r})"
+
+
+def _credentials_from_info(info: Any) -> Any:
+    """A service account key or user credentials, by their `type` (the loaders Google recommends)."""
+    from google.oauth2 import credentials as user_credentials
+    from google.oauth2 import service_account
+
+    kind = info.get("type") if isinstance(info, dict) else None
+    if kind == "service_account":
+        return service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
+            info, scopes=[CLOUD_PLATFORM_SCOPE]
+        )
+    if kind == "authorized_user":
+        return user_credentials.Credentials.from_authorized_user_info(  # type: ignore[no-untyped-call]
+            info, scopes=[CLOUD_PLATFORM_SCOPE]
+        )
+    raise ValueError(
+        f"credentials of type {kind!r} are not supported here; use GOOGLE_APPLICATION_CREDENTIALS"
+    )
 
 
 def _first_line(error: Exception) -> str:

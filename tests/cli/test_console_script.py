@@ -256,3 +256,83 @@ def test_watch_rides_an_outage_with_a_line_per_retry(emulator, script_env):
     assert "answered 503 UNAVAILABLE; attempt 2 of 3" in err
     assert "did not answer" in err  # the wait rode the outage instead of giving up
     assert "is still RUNNING" in err  # the heartbeat spoke during the outage
+
+
+def test_the_quota_project_reaches_the_emulator_and_no_token_does(script, emulator):
+    seen: list[dict[str, str]] = []
+    app = emulator.server.emulator.app
+
+    async def recording(scope, receive, send):
+        if scope["type"] == "http":
+            seen.append({key.decode(): value.decode() for key, value in scope["headers"]})
+        await app(scope, receive, send)
+
+    emulator.server.emulator.app = recording
+
+    result = script("jobs", "list", GOOGLE_CLOUD_QUOTA_PROJECT="bill-me")
+
+    assert result.returncode == 0, result.stderr
+    assert seen and all(headers.get("x-goog-user-project") == "bill-me" for headers in seen)
+    assert all("authorization" not in headers for headers in seen)
+
+
+def test_emulator_start_problems_are_one_line_and_exit_2(script, emulator, tmp_path):
+    taken = emulator.host_port.rsplit(":", 1)[1]
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+
+    problems = {
+        "taken": script("emulator", "--port", taken, "--data-dir", str(tmp_path / "d")),
+        "range": script("emulator", "--port", "70000"),
+        "data dir": script("emulator", "--port", "0", "--data-dir", str(not_a_dir)),
+        "bad fault": script("emulator", "--port", "0", "--fault", "tuningJobs.get:status=200"),
+        "unknown route": script("emulator", "--port", "0", "--fault", "tuningJobs.delete:status=503"),
+    }
+
+    for what, result in problems.items():
+        assert result.returncode == 2, (what, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1, (what, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert "--port 0" in problems["taken"].stderr and "already in use" in problems["taken"].stderr
+    assert "is a file, not a directory" in problems["data dir"].stderr
+    assert "no route 'tuningJobs.delete'" in problems["unknown route"].stderr
+
+
+def test_dataset_validate_reads_gs_uris_and_reports_every_bad_line_with_an_estimate(script, emulator):
+    good = sample_dataset(3)
+    emulator.write_object("gs://bucket/good.jsonl", good)
+    path = emulator.data_dir / "bucket" / "bad.jsonl"
+    lines = good.splitlines(keepends=True)
+    path.write_bytes(lines[0].encode() + b'{"contents": "\xff\xfe"}\n' + b"not json\n" + lines[1].encode())
+
+    valid = script("dataset", "validate", "gs://bucket/good.jsonl", "--model", "gemini-2.5-flash")
+    as_json = script(
+        "dataset", "validate", "gs://bucket/good.jsonl", "--model", "gemini-2.5-flash", "--epochs", "4",
+        "--format", "json",
+    )  # fmt: skip
+    invalid = script("dataset", "validate", "gs://bucket/bad.jsonl", "--model", "gemini-2.5-flash")
+    missing = script("dataset", "validate", "gs://bucket/none.jsonl", "--model", "gemini-2.5-flash")
+
+    assert valid.returncode == 0, valid.stderr
+    assert "estimate: about" in valid.stdout and "billable training tokens" in valid.stdout
+    assert "$5 per 1M tokens" in valid.stdout and "not a quote" in valid.stdout
+    report = json.loads(as_json.stdout)
+    assert report["estimate"]["trainingTokens"] == report["estimatedTokens"] * 4
+    assert report["estimate"]["estimatedCostUsd"] == round(report["estimatedTokens"] * 4 * 5 / 1e6, 2)
+    assert invalid.returncode == 2
+    assert "gs://bucket/bad.jsonl:2: not UTF-8 text: byte 0xff" in invalid.stdout
+    assert "gs://bucket/bad.jsonl:3:" in invalid.stdout  # the line after it is still checked
+    assert missing.returncode == 1 and "NOT_FOUND" in missing.stderr
+
+
+def test_dataset_upload_validates_first_unless_told_not_to(script, emulator, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"contents": []}\n')
+
+    refused = script("dataset", "upload", str(bad), "gs://bucket/bad.jsonl")
+    forced = script("dataset", "upload", str(bad), "gs://bucket/forced.jsonl", "--no-validate")
+
+    assert refused.returncode == 2 and "was not uploaded" in refused.stderr
+    assert not (emulator.data_dir / "bucket" / "bad.jsonl").exists()
+    assert forced.returncode == 0, forced.stderr
+    assert (emulator.data_dir / "bucket" / "forced.jsonl").read_bytes() == bad.read_bytes()
