@@ -86,7 +86,11 @@ def test_a_model_without_a_known_price_says_so_instead_of_guessing() -> None:
 
 
 def test_a_check_without_a_project_warns_naming_where_it_looked(capsys: pytest.CaptureFixture[str]) -> None:
-    program = {"base_model": "gemini-2.5-flash", "training_dataset_uri": "gs://acme-ml/train.jsonl", **IDENTITY}
+    program = {
+        "base_model": "gemini-2.5-flash",
+        "training_dataset_uri": "gs://acme-ml/train.jsonl",
+        **IDENTITY,
+    }
 
     configured({}).check({}, program)
 
