@@ -54,5 +54,9 @@ bench: venv
 	$(BIN)/python benchmarks/emulator_get_rps.py
 	PULUMI_CLI_DIR="$(PULUMI_CLI)" $(BIN)/python benchmarks/engine_concurrency.py --json build/bench/engine_concurrency.json
 
+# Everything the targets above create: the virtualenv, the emulator's data, the local Pulumi state,
+# CLI and stack file of `make up`, benchmark output, and the tools' caches.
 clean:
-	rm -rf $(VENV) .emulator .pulumi-state
+	rm -rf $(VENV) .emulator .pulumi-state .pulumi Pulumi.dev.yaml build dist provider/*.egg-info \
+		.pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

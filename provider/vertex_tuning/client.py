@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -56,7 +56,7 @@ from .names import (
     TuningJobName,
     api_host,
 )
-from .settings import Settings, resolve_settings
+from .settings import QUOTA_PROJECT_HEADER, Settings, resolve_settings
 from .wire import (
     Content,
     GenerateContentRequest,
@@ -81,6 +81,7 @@ NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
 LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
+_Answer = TypeVar("_Answer")
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,17 @@ class RetryPolicy:
     initial_backoff: float = 1.0
     max_backoff: float = 30.0
     max_retry_after: float = 120.0  # a longer Retry-After is capped, not obeyed
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """A call about to wait before trying again: what failed, which attempt comes next, how long."""
+
+    call: str
+    reason: str
+    attempt: int
+    max_attempts: int
+    delay: float
 
 
 @dataclass(frozen=True)
@@ -144,22 +156,30 @@ class VertexClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        on_retry: Callable[[RetryNotice], None] | None = None,
     ) -> None:
         self.settings = settings
         self.retry = retry or RetryPolicy()
+        self._on_retry = on_retry  # e.g. `progress.retry_line`: someone is waiting and should see it
         self._sleep = sleep
         self._clock = clock
         # The emulator never gets credentials; Google's hosts get them through GoogleAuth's one rule.
         auth = (
             None
             if settings.uses_emulator
-            else GoogleAuth(credentials, impersonate_service_account=settings.impersonate_service_account)
+            else GoogleAuth(
+                credentials,
+                impersonate_service_account=settings.impersonate_service_account,
+                credentials_env=settings.credentials_env,
+            )
         )
+        # The quota project is not secret, so the emulator gets it too (tests see it arrive).
+        quota = {QUOTA_PROJECT_HEADER: settings.quota_project} if settings.quota_project else {}
         self._http = httpx.Client(
             transport=transport,
             auth=auth,
             timeout=httpx.Timeout(settings.request_timeout, connect=min(10.0, settings.request_timeout)),
-            headers={"User-Agent": USER_AGENT},
+            headers={"User-Agent": USER_AGENT, **quota},
             follow_redirects=False,
         )
 
@@ -266,6 +286,12 @@ class VertexClient:
             return False
         return True
 
+    def download_object(self, gcs_object: GcsObjectName) -> bytes:
+        """An object's bytes (`alt=media`), as `dataset validate` reads a `gs://` dataset."""
+        path = f"storage/v1/b/{gcs_object.bucket}/o/{quote(gcs_object.object_name, safe='')}"
+        call = _Call("GET", "", path, params={"alt": "media"}, api="storage", subject=str(gcs_object))
+        return self._send_raw(call)
+
     def upload_object(self, gcs_object: GcsObjectName, source: Path) -> None:
         """A media upload of a local file; safe to repeat, so retried like a read."""
 
@@ -300,6 +326,13 @@ class VertexClient:
 
     def _call(self, call: _Call) -> dict[str, Any]:
         """Send `call` with retries; the JSON answer, or a typed error."""
+        return self._retried(call, self._send)
+
+    def _send_raw(self, call: _Call) -> bytes:
+        """Send `call` with retries; the answer's bytes (a media download), or a typed error."""
+        return self._retried(call, self._send_media)
+
+    def _retried(self, call: _Call, send: Callable[[_Call], _Answer]) -> _Answer:
         policy = self.retry
         started = self._clock()
         retrying = tenacity.Retrying(
@@ -308,11 +341,11 @@ class VertexClient:
             stop=tenacity.stop_after_attempt(policy.max_attempts)
             | _OverBudget(started, self._clock, policy.budget),
             sleep=self._sleep,
-            before_sleep=lambda state: _log_retry(call, state, policy),
+            before_sleep=lambda state: _log_retry(call, state, policy, self._on_retry),
             reraise=True,
         )
         try:
-            return retrying(self._send, call)
+            return retrying(send, call)
         except httpx.TransportError as error:
             reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             if call.is_create and not isinstance(error, NEVER_SENT):
@@ -342,6 +375,17 @@ class VertexClient:
         )
         if response.is_success:
             return _json_object(response, call)
+        raise ApiError.from_response(
+            response,
+            method=call.method,
+            resource=call.named,
+            retry_after=_retry_after(response.headers.get("Retry-After"), self.retry.max_retry_after),
+        )
+
+    def _send_media(self, call: _Call) -> bytes:
+        response = self._http.request(call.method, self._url(call), params=call.params or None)
+        if response.is_success:
+            return response.content
         raise ApiError.from_response(
             response,
             method=call.method,
@@ -394,9 +438,20 @@ def _retry_after(header: str | None, cap: float) -> float | None:
     return min(max(seconds, 0.0), cap)
 
 
-def _log_retry(call: _Call, state: tenacity.RetryCallState, policy: RetryPolicy) -> None:
+def _log_retry(
+    call: _Call,
+    state: tenacity.RetryCallState,
+    policy: RetryPolicy,
+    on_retry: Callable[[RetryNotice], None] | None = None,
+) -> None:
     error = state.outcome.exception() if state.outcome else None
     reason = f"{error.http_status} {error.status}" if isinstance(error, ApiError) else type(error).__name__
+    if on_retry is not None:
+        on_retry(
+            RetryNotice(
+                call.label, reason, state.attempt_number + 1, policy.max_attempts, state.upcoming_sleep
+            )
+        )
     log.debug(
         "retrying %s in %.1f s after %s (attempt %d of at most %d)",
         call.label,

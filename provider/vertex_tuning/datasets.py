@@ -165,11 +165,8 @@ def validate_dataset_file(path: Path, model: catalogue.BaseModel, purpose: Purpo
         report.problems.append(DatasetProblem(None, f"the file is {size} bytes; the limit is {limit} MiB"))
         return report
     try:
-        with path.open(encoding="utf-8") as lines:
-            report = validate_dataset_lines(lines, model, purpose)
-    except UnicodeDecodeError as error:
-        report = DatasetReport(purpose, model.id)
-        report.problems.append(DatasetProblem(None, f"the file is not UTF-8 text (JSONL): {error.reason}"))
+        with path.open("rb") as lines:
+            report = validate_dataset_bytes(lines, model, purpose)
     except OSError as error:
         return _unreadable(purpose, model, error.strerror or str(error))
     report.size_bytes = size
@@ -179,6 +176,35 @@ def validate_dataset_file(path: Path, model: catalogue.BaseModel, purpose: Purpo
 def _unreadable(purpose: Purpose, model: catalogue.BaseModel, why: str) -> DatasetReport:
     report = DatasetReport(purpose, model.id)
     report.problems.append(DatasetProblem(None, f"cannot read the dataset: {why}"))
+    return report
+
+
+def validate_dataset_bytes(
+    lines: Iterable[bytes], model: catalogue.BaseModel, purpose: Purpose
+) -> DatasetReport:
+    """Check a JSONL dataset given as raw lines (split at LF only, as a JSONL reader does); a line
+    that is not UTF-8 is a problem with its line number, and the lines after it are still checked."""
+    undecodable: list[DatasetProblem] = []
+
+    def decoded() -> Iterable[str]:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                undecodable.append(
+                    DatasetProblem(
+                        number,
+                        f"not UTF-8 text: byte 0x{raw[error.start]:02x} at column {error.start + 1} "
+                        f"({error.reason}); save the file as UTF-8",
+                    )
+                )
+                yield ""  # skipped as blank, so the numbering of the lines after it stays right
+
+    report = validate_dataset_lines(decoded(), model, purpose)
+    if undecodable:
+        report.problems = sorted(
+            [*undecodable, *report.problems], key=lambda problem: (problem.line is None, problem.line or 0)
+        )[:MAX_PROBLEMS]
     return report
 
 

@@ -15,7 +15,6 @@ is left alone; a missing one is fine.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
-from . import names, wire
+from . import names, progress, wire
 from .client import MetricPoint
 from .errors import (
     AmbiguousCreateError,
@@ -41,6 +40,7 @@ from .errors import (
     VertexTuningError,
 )
 from .polling import DEFAULT_POLICY, PollPolicy
+from .progress import stderr_line as stderr_line  # re-exported: the provider writes with it too
 from .spec import ID_LABEL
 
 JobState = wire.JobState
@@ -99,15 +99,6 @@ class WaitInterruptedError(VertexTuningError):
         )
 
 
-def stderr_line(text: str) -> None:
-    """One progress line on stderr, which the Pulumi CLI shows for the stack.
-
-    One write per line: `print` writes the text and the newline separately, so lines from jobs
-    waiting in parallel threads would run into each other."""
-    sys.stderr.write(f"vertex-tuning: {text}\n")
-    sys.stderr.flush()
-
-
 _NEXT_STEPS = {
     JobState.FAILED: (
         "Fix what the message names (for a dataset problem, fix the file and check it with "
@@ -138,6 +129,8 @@ class Lifecycle:
     cancel_timeout: float = DEFAULT_CANCEL_TIMEOUT
     ambiguous_lookup_delays: tuple[float, ...] = AMBIGUOUS_LOOKUP_DELAYS
     late_commit_lookup_delays: tuple[float, ...] = LATE_COMMIT_LOOKUP_DELAYS
+    heartbeat_seconds: float = progress.DEFAULT_HEARTBEAT_SECONDS
+    """Longest silence while waiting (`progress.Heartbeat`)."""
     _states: dict[str, JobState] = field(default_factory=dict, init=False, repr=False)
     """The last state reported per job: a Lifecycle serves one operation, so this is never shared."""
 
@@ -250,6 +243,11 @@ class Lifecycle:
             )
         return final
 
+    def until_terminal(self, job: wire.TuningJob, timeout_seconds: float) -> wire.TuningJob | None:
+        """The job once it ended in any state, or None at the deadline (`vertex-tuning jobs watch`)."""
+        final, ended = self._poll_until_terminal(job, timeout_seconds)
+        return final if ended else None
+
     def _poll_until_terminal(
         self, job: wire.TuningJob, timeout_seconds: float, reconcile: Reconcile | None = None
     ) -> tuple[wire.TuningJob, bool]:
@@ -258,9 +256,10 @@ class Lifecycle:
         self._report(job, start, first=True)
         if job.job_state.is_terminal:
             return job, True
+        heartbeat = progress.Heartbeat(job, start, self.clock, self.log, self.heartbeat_seconds)
         failing_since: float | None = None
         for delay in self.policy.delays_until(start + timeout_seconds, self.clock):
-            self.sleep(delay)
+            heartbeat.pause(delay, self.sleep)
             try:
                 job = self.client.get_tuning_job(str(job.name))
             except TRANSIENT_ERRORS as error:
@@ -269,6 +268,7 @@ class Lifecycle:
             failing_since = None
             if reconcile is not None:
                 job = reconcile(job)
+            heartbeat.observed(job)
             self._report(job, start)
             if job.job_state.is_terminal:
                 return job, True
@@ -290,6 +290,8 @@ class Lifecycle:
             return
         self._states[name] = state
         line = f"{name} is {state.short} after {_duration(self.clock() - start)}"
+        if progress.detail(job):
+            line += f" ({progress.detail(job)})"
         if first:
             line += f"; follow it at {names.console_url(name)}"
         self.log(line)

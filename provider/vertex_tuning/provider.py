@@ -31,10 +31,11 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel
 
-from . import concurrency, names, ownership, settings, spec, staging, wire
+from . import concurrency, names, ownership, pricing, settings, spec, staging, wire
 from .client import MetricPoint, VertexClient
 from .errors import ConfigurationError, NotFoundError, VertexTuningError
-from .lifecycle import Lifecycle, stderr_line
+from .lifecycle import Lifecycle
+from .progress import retry_line, stderr_line
 
 OUTPUTS = (
     "job_name",
@@ -51,6 +52,7 @@ OUTPUTS = (
     "start_time",
     "end_time",
     "console_url",
+    "estimated_training_tokens",
 )
 """Computed by create and read; the resource class declares each one so it is an attribute."""
 
@@ -65,6 +67,8 @@ _CONFIG_KEYS = (
     settings.TIMEOUT_CONFIG,
     staging.STAGING_CONFIG,
     concurrency.CONFIG_KEY,
+    *settings.AUTH_CONFIG_KEYS,
+    pricing.PRICE_CONFIG,
 )
 # Check must not reach the network, so it never asks Application Default Credentials for a
 # project; with only a location to learn, a stand-in project satisfies settings' validation.
@@ -79,7 +83,7 @@ def _client(resolved: settings.Settings) -> VertexClient:
     with _clients_lock:
         client = _clients.get(resolved)
         if client is None:
-            client = _clients[resolved] = VertexClient(resolved)
+            client = _clients[resolved] = VertexClient(resolved, on_retry=retry_line)
         return client
 
 
@@ -121,6 +125,8 @@ class TuningJobProvider(ResourceProvider):
         # Local dataset files get their content-addressed gs:// URIs here (read, never uploaded).
         props, dataset_problems = staging.plan_local_datasets(props, self._config.get(staging.STAGING_CONFIG))
         found = config_problems + dataset_problems + spec.problems(props)
+        if not found:
+            self._tell_before_spending(props)
         return CheckResult(
             spec.canonical_inputs(props), [CheckFailure(name, reason) for name, reason in found]
         )
@@ -237,6 +243,17 @@ class TuningJobProvider(ResourceProvider):
                 found.append(("location", str(error)))
         return filled, found
 
+    def _tell_before_spending(self, props: Mapping[str, Any]) -> None:
+        """Check's info lines (shown by `pulumi preview`): an unresolved project, the cost estimate."""
+        if props.get("project") is None:
+            stderr_line(
+                f"warning: no project is set (looked at {settings.PROJECT_LOOKED_AT}); create will use "
+                "the project of Application Default Credentials, which may be another one"
+            )
+        found = pricing.estimate_local_dataset(props, self._config.get(pricing.PRICE_CONFIG))
+        if found is not None:
+            stderr_line(found)
+
     def _resolve_project(self, fallback: str) -> str:
         """The project a create would use when the inputs name none (may ask ADC)."""
         try:
@@ -310,6 +327,8 @@ def job_outputs(job: wire.TuningJob) -> dict[str, Any]:
         "start_time": body.get("startTime"),
         "end_time": body.get("endTime"),
         "console_url": names.console_url(str(job.name)) if job.name else None,
+        # What the service counts as billable (dataset tokens x epochs), as pricing.py prices it.
+        "estimated_training_tokens": stats.total_billable_token_count if stats else None,
     }
 
 

@@ -48,6 +48,8 @@ class TuningJob(pulumi.dynamic.Resource, module="vertex-tuning", name="TuningJob
     end_time: pulumi.Output[str]
     console_url: pulumi.Output[str]
     """The job's page in the Google Cloud console."""
+    estimated_training_tokens: pulumi.Output[int]
+    """The billable training tokens the service counted (dataset tokens x epochs), for the price."""
 
     def __init__(
         self,
@@ -137,3 +139,21 @@ class TuningJob(pulumi.dynamic.Resource, module="vertex-tuning", name="TuningJob
         # Declared (as None) so that each output is an attribute of the resource.
         outputs: dict[str, Any] = dict.fromkeys(OUTPUTS)
         super().__init__(TuningJobProvider(), resource_name, {**inputs, **outputs}, opts)
+
+    @classmethod
+    def get(
+        cls, resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> TuningJob:
+        """Read an existing tuning job into this program, without owning it.
+
+        `id` is the job's full name (`projects/…/locations/…/tuningJobs/ID`, another stack's
+        `job_name`). Pulumi reads it through the provider: the outputs are the job's as the
+        service has it, and the inputs are those the job echoes (model, datasets, labels, …).
+        The job is never created, changed or cancelled by this program.
+        """
+        job = cls.__new__(cls)
+        read = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        pulumi.dynamic.Resource.__init__(
+            job, TuningJobProvider(), resource_name, dict.fromkeys(OUTPUTS), read
+        )
+        return job

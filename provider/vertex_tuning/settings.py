@@ -1,14 +1,23 @@
 """Where the project, location and endpoint come from, resolved in one place (decision 7).
 
 Each setting is taken from the first source that has it:
-1. the resource's own input (`project=`, `location=`),
-2. the stack config: `vertex-tuning:*`, then `gcp:project` / `gcp:region` (pulumi-gcp users have them),
-3. the environment: `GOOGLE_CLOUD_PROJECT`, `GCLOUD_PROJECT`, `CLOUDSDK_CORE_PROJECT`;
-   `GOOGLE_CLOUD_LOCATION`, `GOOGLE_CLOUD_REGION`, `CLOUDSDK_COMPUTE_REGION`; `VERTEX_AI_EMULATOR_HOST`,
+1. the resource's own input (`project=`, `location=`), or a CLI option,
+2. the stack config: `vertex-tuning:*`, then pulumi-gcp's `gcp:*` keys (its users already set them),
+3. the environment, with pulumi-gcp's variables in pulumi-gcp's documented order: `GOOGLE_PROJECT`,
+   `GOOGLE_CLOUD_PROJECT`, `GCLOUD_PROJECT`, `CLOUDSDK_CORE_PROJECT`; `GOOGLE_CLOUD_LOCATION`
+   (Google's SDKs), `GOOGLE_REGION`, `GCLOUD_REGION`, `GOOGLE_CLOUD_REGION`, `CLOUDSDK_COMPUTE_REGION`;
+   `GOOGLE_IMPERSONATE_SERVICE_ACCOUNT`; `GOOGLE_CREDENTIALS` (a path or the JSON itself),
+   `GOOGLE_CLOUD_KEYFILE_JSON`, `GCLOUD_KEYFILE_JSON`; `VERTEX_AI_EMULATOR_HOST`,
 4. for the project only, the project of Application Default Credentials, looked up last and only if
    needed (never with an emulator: it needs no Google credentials at all).
 The location defaults to `us-central1`, the region every tunable Gemini model is offered in.
-`Settings` holds nothing secret, so it may be pickled with the provider.
+
+The quota project (sent as `x-goog-user-project`, which user credentials need) is
+`vertex-tuning:billingProject`, else `gcp:billingProject` when `gcp:userProjectOverride` is true,
+else `GOOGLE_BILLING_PROJECT` when `USER_PROJECT_OVERRIDE` is true, else `GOOGLE_CLOUD_QUOTA_PROJECT`,
+else the credentials' own `quota_project_id` (applied by `auth`).
+`Settings` holds nothing secret (credentials are named by the variable holding them, never copied),
+so it may be pickled with the provider.
 """
 
 from __future__ import annotations
@@ -29,12 +38,44 @@ PROJECT_CONFIG = ("vertex-tuning:project", "gcp:project")
 LOCATION_CONFIG = ("vertex-tuning:location", "gcp:region")
 EMULATOR_CONFIG = "vertex-tuning:emulatorHost"
 IMPERSONATE_CONFIG = "vertex-tuning:impersonateServiceAccount"
+IMPERSONATE_CONFIGS = (IMPERSONATE_CONFIG, "gcp:impersonateServiceAccount")
 API_VERSION_CONFIG = "vertex-tuning:apiVersion"
 TIMEOUT_CONFIG = "vertex-tuning:requestTimeout"
+BILLING_CONFIG = "vertex-tuning:billingProject"
+GCP_BILLING_CONFIG = "gcp:billingProject"
+GCP_USER_PROJECT_OVERRIDE_CONFIG = "gcp:userProjectOverride"
+AUTH_CONFIG_KEYS = (
+    "gcp:impersonateServiceAccount",
+    BILLING_CONFIG,
+    GCP_BILLING_CONFIG,
+    GCP_USER_PROJECT_OVERRIDE_CONFIG,
+)
+"""Stack config keys beyond the original ones that the provider must read in `configure()`."""
 
-PROJECT_ENV = ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT")
-LOCATION_ENV = ("GOOGLE_CLOUD_LOCATION", "GOOGLE_CLOUD_REGION", "CLOUDSDK_COMPUTE_REGION")
+PROJECT_ENV = ("GOOGLE_PROJECT", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT")
+LOCATION_ENV = (
+    "GOOGLE_CLOUD_LOCATION",
+    "GOOGLE_REGION",
+    "GCLOUD_REGION",
+    "GOOGLE_CLOUD_REGION",
+    "CLOUDSDK_COMPUTE_REGION",
+)
 EMULATOR_ENV = "VERTEX_AI_EMULATOR_HOST"
+IMPERSONATE_ENV = ("GOOGLE_IMPERSONATE_SERVICE_ACCOUNT",)
+CREDENTIALS_ENV = ("GOOGLE_CREDENTIALS", "GOOGLE_CLOUD_KEYFILE_JSON", "GCLOUD_KEYFILE_JSON")
+"""pulumi-gcp's credential variables, a path or the JSON itself; unset: Application Default Credentials."""
+BILLING_ENV = "GOOGLE_BILLING_PROJECT"
+USER_PROJECT_OVERRIDE_ENV = "USER_PROJECT_OVERRIDE"
+QUOTA_PROJECT_ENV = "GOOGLE_CLOUD_QUOTA_PROJECT"
+QUOTA_PROJECT_HEADER = "x-goog-user-project"
+
+PROJECT_LOOKED_AT = (
+    "the resource input `project`, stack config "
+    + " and ".join(PROJECT_CONFIG)
+    + ", environment variables "
+    + ", ".join(PROJECT_ENV)
+)
+"""Where a project is looked for without network, for messages that say nothing was found."""
 
 _HOST_PORT = re.compile(
     r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):(?P<port>[0-9]{1,5})"
@@ -52,6 +93,10 @@ class Settings:
     emulator_host: str | None = None
     impersonate_service_account: str | None = None
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    quota_project: str | None = None
+    """Sent as `x-goog-user-project`; None leaves it to the credentials' own quota project."""
+    credentials_env: str | None = None
+    """The environment variable holding the credentials (a path or JSON); None: ADC."""
 
     def __post_init__(self) -> None:
         validate_project(self.project)
@@ -70,6 +115,8 @@ class Settings:
                 f"{IMPERSONATE_CONFIG} must be a service account email such as "
                 f"'tuner@my-project.iam.gserviceaccount.com', got {self.impersonate_service_account!r}"
             )
+        if self.quota_project is not None:
+            validate_project(self.quota_project, "the quota project")
         if not 0 < self.request_timeout <= 3600:
             raise ConfigurationError(
                 f"{TIMEOUT_CONFIG} must be a number of seconds between 0 and 3600, got {self.request_timeout}"
@@ -133,6 +180,7 @@ def resolve_settings(
     config: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
     default_project: Callable[[], str | None] = adc_project,
+    impersonate_service_account: str | None = None,
 ) -> Settings:
     """Resolve settings from the resource input, stack config, environment and ADC, in that order."""
     sources = _Sources(config or {}, os.environ if environ is None else environ)
@@ -146,7 +194,8 @@ def resolve_settings(
     if resolved_project is None:
         raise ConfigurationError(
             "no Google Cloud project is set; give the resource a `project`, or run "
-            "`pulumi config set vertex-tuning:project <id>` (or gcp:project), or set GOOGLE_CLOUD_PROJECT"
+            "`pulumi config set vertex-tuning:project <id>` (or gcp:project), or set GOOGLE_CLOUD_PROJECT "
+            f"(looked at {PROJECT_LOOKED_AT})"
         )
     resolved_location = sources.first(
         ("resource input `location`", location), config=LOCATION_CONFIG, env=LOCATION_ENV
@@ -154,8 +203,13 @@ def resolve_settings(
     validate_project(resolved_project.value, resolved_project.source)
     validate_location(resolved_location.value, resolved_location.source)
     api_version = sources.first(config=(API_VERSION_CONFIG,))
-    impersonate = sources.first(config=(IMPERSONATE_CONFIG,))
+    impersonate = sources.first(
+        ("--impersonate-service-account", impersonate_service_account),
+        config=IMPERSONATE_CONFIGS,
+        env=IMPERSONATE_ENV,
+    )
     timeout = sources.first(config=(TIMEOUT_CONFIG,))
+    credentials = sources.first(env=CREDENTIALS_ENV)
     return Settings(
         project=resolved_project.value,
         location=resolved_location.value,
@@ -163,7 +217,28 @@ def resolve_settings(
         emulator_host=emulator_host.value if emulator_host else None,
         impersonate_service_account=impersonate.value if impersonate else None,
         request_timeout=_seconds(timeout.value) if timeout else DEFAULT_REQUEST_TIMEOUT,
+        quota_project=_quota_project(sources),
+        credentials_env=credentials.source.removeprefix("environment variable ") if credentials else None,
     )
+
+
+def _quota_project(sources: _Sources) -> str | None:
+    """pulumi-gcp's billing project (only with its user-project override), else Google's quota variable."""
+    own = sources.first(config=(BILLING_CONFIG,))
+    if own is not None:
+        return own.value
+    gcp = sources.first(config=(GCP_BILLING_CONFIG,))
+    if gcp is not None and _true(sources.first(config=(GCP_USER_PROJECT_OVERRIDE_CONFIG,))):
+        return gcp.value
+    billing = sources.first(env=(BILLING_ENV,))
+    if billing is not None and _true(sources.first(env=(USER_PROJECT_OVERRIDE_ENV,))):
+        return billing.value
+    quota = sources.first(env=(QUOTA_PROJECT_ENV,))
+    return quota.value if quota else None
+
+
+def _true(found: _Found | None) -> bool:
+    return found is not None and found.value.strip().lower() in ("true", "1", "yes")
 
 
 @dataclass(frozen=True)

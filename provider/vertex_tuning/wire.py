@@ -290,6 +290,13 @@ class TuningDataStats(WireModel):
     supervised_tuning_data_stats: SupervisedTuningDataStats | None = None
 
 
+class TuningJobMetadata(WireModel):
+    """v1beta1's progress of a running job."""
+
+    completed_epoch_count: Int64 | None = None
+    completed_step_count: Int64 | None = None
+
+
 class TuningJob(WireModel):
     # Inputs.
     base_model: str | None = None
@@ -312,6 +319,9 @@ class TuningJob(WireModel):
     tuned_model: TunedModel | None = None
     tuning_data_stats: TuningDataStats | None = None
     gcs_metrics_uri: str | None = None
+    # v1beta1 only: WAITING_FOR_QUOTA, PROCESSING_DATASET, TUNING, ... (text: new values pass through).
+    tuning_job_state: str | None = None
+    tuning_job_metadata: TuningJobMetadata | None = None
 
     @property
     def job_state(self) -> JobState:

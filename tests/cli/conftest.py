@@ -1,8 +1,13 @@
-"""The operator CLI run in-process (typer's CliRunner) against the emulator fixture."""
+"""The operator CLI against the emulator fixture: in-process (typer's CliRunner, `cli`) or through
+the real console script in a subprocess (`script`), as a user runs it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from click.testing import Result
@@ -28,3 +33,47 @@ def cli(emulator: InProcessEmulator, monkeypatch: pytest.MonkeyPatch) -> Invoke:
         return runner.invoke(app, list(args), env={**env, **extra_env})
 
     return invoke
+
+
+# The console script pip installed next to this interpreter: exactly what a user runs.
+CONSOLE_SCRIPT = Path(sys.executable).with_name("vertex-tuning")
+GOOGLE_VARIABLES = (
+    "GOOGLE_PROJECT",
+    "GOOGLE_CLOUD_PROJECT",
+    "GCLOUD_PROJECT",
+    "CLOUDSDK_CORE_PROJECT",
+    "GOOGLE_CLOUD_LOCATION",
+    "GOOGLE_REGION",
+    "GCLOUD_REGION",
+    "GOOGLE_CLOUD_REGION",
+    "CLOUDSDK_COMPUTE_REGION",
+    "GOOGLE_IMPERSONATE_SERVICE_ACCOUNT",
+    "GOOGLE_CREDENTIALS",
+    "GOOGLE_CLOUD_QUOTA_PROJECT",
+)
+Run = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@pytest.fixture
+def script_env(emulator: InProcessEmulator) -> dict[str, str]:  # noqa: F811
+    """The environment of a user pointed at the emulator, with no other Google settings."""
+    base = {key: value for key, value in os.environ.items() if key not in GOOGLE_VARIABLES}
+    return {**base, **emulator.env, "GOOGLE_CLOUD_PROJECT": PROJECT, "COLUMNS": "80"}
+
+
+@pytest.fixture
+def script(script_env: dict[str, str], tmp_path: Path) -> Run:
+    """`script("jobs", "list")`: the `vertex-tuning` console script against the emulator."""
+    env = script_env
+
+    def run(*args: str, timeout: float = 60, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(CONSOLE_SCRIPT), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**env, **extra_env},
+            cwd=tmp_path,
+        )
+
+    return run

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from support.emulator import sample_dataset
+from vertex_tuning.wire import JobState
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -130,6 +131,7 @@ def test_metrics_png_into_a_missing_directory_is_bad_input(cli, tuned, tmp_path)
 
 def test_metrics_of_a_pending_job_exits_1(cli, emulator):
     job = emulator.create_job()
+    emulator.admin.stick_job(job["name"], JobState.PENDING)  # however slow the machine is
 
     result = cli("metrics", job["name"])
 
@@ -137,12 +139,23 @@ def test_metrics_of_a_pending_job_exits_1(cli, emulator):
     assert "no metrics yet" in result.stderr
 
 
-def test_metrics_without_the_charts_extra_says_how_to_get_it(cli, tuned, monkeypatch):
+def test_metrics_without_the_charts_extra_shows_tables_and_names_the_extra(cli, tuned, monkeypatch):
     # A None entry in sys.modules makes the import fail as if plotext were not installed.
     monkeypatch.setitem(sys.modules, "plotext", None)
 
     result = cli("metrics", tuned["name"])
 
-    assert result.exit_code == 2
+    assert result.exit_code == 0, result.output
     assert "pip install 'pulumi-vertex-tuning[charts]'" in result.stderr
+    assert "Points by step" in result.stdout and "Final values" in result.stdout
+    assert "/train_total_loss" in result.stdout
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_a_png_without_the_charts_extra_is_bad_input_naming_the_extra(cli, tuned, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+
+    result = cli("metrics", tuned["name"], "--format", "json", "--png", str(tmp_path / "out.png"))
+
+    assert result.exit_code == 2
+    assert "pulumi-vertex-tuning[charts]" in result.stderr

@@ -3,6 +3,7 @@ across threads, and failures turned into errors that say what to do (or a retrya
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -109,3 +110,58 @@ def test_threads_sharing_a_client_refresh_the_token_once() -> None:
     assert credentials.refreshes == 1
     assert {job.name for job in jobs} == {job_json()["name"]}
     assert seen == [f"Bearer {CANARY_TOKEN}"] * 64
+
+
+# --- pulumi-gcp's GOOGLE_CREDENTIALS and the quota project ----------------------------------------
+
+
+def test_google_credentials_may_hold_the_json_itself_or_a_path(tmp_path) -> None:
+    user = {"type": "authorized_user", "client_id": "id", "client_secret": "s", "refresh_token": "r"}
+    path = tmp_path / "user.json"
+    path.write_text(json.dumps({**user, "quota_project_id": "from-file"}))
+
+    inline = GoogleAuth(
+        credentials_env="GOOGLE_CREDENTIALS", environ={"GOOGLE_CREDENTIALS": json.dumps(user)}
+    )
+    in_file = GoogleAuth(credentials_env="GCLOUD_KEYFILE_JSON", environ={"GCLOUD_KEYFILE_JSON": str(path)})
+
+    assert inline._load().refresh_token == "r"
+    assert in_file._load().quota_project_id == "from-file"
+
+
+def test_unusable_google_credentials_name_the_variable_and_never_quote_it() -> None:
+    secret = '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY----- SECRET"}'
+
+    with pytest.raises(ConfigurationError) as caught:
+        GoogleAuth(credentials_env="GOOGLE_CREDENTIALS", environ={"GOOGLE_CREDENTIALS": secret}).token()
+
+    assert "GOOGLE_CREDENTIALS" in str(caught.value)
+    assert "SECRET" not in str(caught.value)
+
+
+class QuotaCredentials(FakeCredentials):
+    @property
+    def quota_project_id(self) -> str:
+        return "creds-quota"
+
+
+def sent_headers(settings: Settings, credentials: object) -> httpx.Headers:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=job_json())
+
+    client = VertexClient(settings, transport=httpx.MockTransport(handler), credentials=credentials)
+    client.get_tuning_job(JOB_NAME)
+    return seen[0].headers
+
+
+def test_the_credentials_quota_project_is_sent_unless_the_settings_choose_one() -> None:
+    own = sent_headers(Settings(project="proj-1"), QuotaCredentials())
+    chosen = sent_headers(Settings(project="proj-1", quota_project="bill-me"), QuotaCredentials())
+    none = sent_headers(Settings(project="proj-1"), FakeCredentials())
+
+    assert own["x-goog-user-project"] == "creds-quota"
+    assert chosen["x-goog-user-project"] == "bill-me"
+    assert "x-goog-user-project" not in none

@@ -20,6 +20,7 @@ PROJECT_SOURCES = [
     ("input", {"project": "from-input"}, {}, {}),
     ("vertex config", {}, {"vertex-tuning:project": "from-vertex-config"}, {}),
     ("gcp config", {}, {"gcp:project": "from-gcp-config"}, {}),
+    ("GOOGLE_PROJECT", {}, {}, {"GOOGLE_PROJECT": "from-google-project"}),  # pulumi-gcp's first
     ("GOOGLE_CLOUD_PROJECT", {}, {}, {"GOOGLE_CLOUD_PROJECT": "from-google-cloud"}),
     ("GCLOUD_PROJECT", {}, {}, {"GCLOUD_PROJECT": "from-gcloud"}),
     ("CLOUDSDK_CORE_PROJECT", {}, {}, {"CLOUDSDK_CORE_PROJECT": "from-cloudsdk"}),
@@ -224,3 +225,84 @@ def test_good_or_blank_connection_settings_have_no_problems() -> None:
         settings.EMULATOR_CONFIG: " ",
     }
     assert settings.config_problems(config) == []
+
+
+# --- pulumi-gcp parity ---------------------------------------------------------------------------
+
+LOCATION_ORDER = ["GOOGLE_CLOUD_LOCATION", "GOOGLE_REGION", "GCLOUD_REGION", "GOOGLE_CLOUD_REGION"]
+
+
+def test_pulumi_gcp_region_variables_in_their_documented_order() -> None:
+    environ = {name: f"europe-west{index + 1}" for index, name in enumerate(LOCATION_ORDER)}
+    environ["CLOUDSDK_COMPUTE_REGION"] = "asia-east1"
+    while environ:
+        winner = next(iter(environ.values()))
+        resolved = resolve_settings(environ={"GOOGLE_PROJECT": "proj-1", **environ}, default_project=no_adc)
+        assert resolved.location == winner
+        environ.pop(next(iter(environ)))
+
+
+def test_impersonation_from_the_cli_then_config_then_pulumi_gcp_then_the_environment() -> None:
+    sources = {
+        "cli": "cli@proj-1.iam.gserviceaccount.com",
+        "vertex-tuning:impersonateServiceAccount": "own@proj-1.iam.gserviceaccount.com",
+        "gcp:impersonateServiceAccount": "gcp@proj-1.iam.gserviceaccount.com",
+        "GOOGLE_IMPERSONATE_SERVICE_ACCOUNT": "env@proj-1.iam.gserviceaccount.com",
+    }
+
+    def resolved(keys: list[str]) -> str | None:
+        config = {key: sources[key] for key in keys if ":" in key}
+        environ = {key: sources[key] for key in keys if key.isupper()}
+        settings = resolve_settings(
+            project="proj-1",
+            config=config,
+            environ=environ,
+            impersonate_service_account=sources["cli"] if "cli" in keys else None,
+        )
+        return settings.impersonate_service_account
+
+    order = list(sources)
+    while order:
+        assert resolved(order) == sources[order[0]]
+        order.pop(0)
+    assert resolved([]) is None
+
+
+def test_google_credentials_are_named_by_their_variable_never_copied() -> None:
+    content = '{"type": "service_account", "private_key": "SECRET"}'
+
+    settings = resolve_settings(project="proj-1", environ={"GOOGLE_CREDENTIALS": content})
+    fallback = resolve_settings(project="proj-1", environ={"GCLOUD_KEYFILE_JSON": "/keys/sa.json"})
+
+    assert settings.credentials_env == "GOOGLE_CREDENTIALS"
+    assert fallback.credentials_env == "GCLOUD_KEYFILE_JSON"
+    assert "SECRET" not in repr(settings) and "SECRET" not in str(pickle.dumps(settings))
+    assert resolve_settings(project="proj-1", environ={}).credentials_env is None
+
+
+@pytest.mark.parametrize(
+    "config,environ,expected",
+    [
+        ({"vertex-tuning:billingProject": "own-bill"}, {"GOOGLE_CLOUD_QUOTA_PROJECT": "env-q"}, "own-bill"),
+        ({"gcp:billingProject": "gcp-bill", "gcp:userProjectOverride": "true"}, {}, "gcp-bill"),
+        ({"gcp:billingProject": "gcp-bill"}, {"GOOGLE_CLOUD_QUOTA_PROJECT": "env-quota"}, "env-quota"),
+        ({}, {"GOOGLE_BILLING_PROJECT": "env-bill", "USER_PROJECT_OVERRIDE": "true"}, "env-bill"),
+        ({}, {"GOOGLE_BILLING_PROJECT": "env-bill"}, None),
+        ({}, {"GOOGLE_CLOUD_QUOTA_PROJECT": "env-quota"}, "env-quota"),
+        ({}, {}, None),
+    ],
+    ids=["own-config", "gcp-with-override", "gcp-without-override", "env-with-override",
+         "env-without-override", "quota-variable", "none"],
+)  # fmt: skip
+def test_the_quota_project_follows_pulumi_gcp_and_google_auth(
+    config: dict[str, str], environ: dict[str, str], expected: str | None
+) -> None:
+    assert resolve_settings(project="proj-1", config=config, environ=environ).quota_project == expected
+
+
+def test_a_missing_project_message_names_every_place_looked_at() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        resolve_settings(config={}, environ={}, default_project=lambda: None)
+
+    for place in ("vertex-tuning:project", "gcp:project", "GOOGLE_PROJECT", "CLOUDSDK_CORE_PROJECT"):
+        assert place in str(caught.value)

@@ -8,45 +8,14 @@ killed CLI leaves the same. Either way the README's steps must end with the one 
 from __future__ import annotations
 
 import signal
-import time
 
 import pytest
 from pulumi import automation as auto
 
-from support.emulator import sample_dataset
-from support.engine import DATASET, Engine, EngineStack, in_background, one_job
+from support.engine import Engine, interrupted_mid_wait, pending_creates
 from vertex_tuning.wire import JobState
 
 RUNNING = JobState.RUNNING.value
-
-
-def running_job(engine: Engine, timeout: float = 30.0) -> str:
-    """The name of the one RUNNING job, once there is one."""
-    deadline = time.monotonic() + timeout
-    while engine.jobs_by_state().get(RUNNING, 0) < 1:
-        assert time.monotonic() < deadline, f"no running job: {engine.jobs_by_state()}"
-        time.sleep(0.1)
-    jobs = engine.emulator.http.get(f"{engine.emulator.parent()}/tuningJobs").json()["tuningJobs"]
-    return str(jobs[0]["name"])
-
-
-def interrupted_mid_wait(engine: Engine, *signals: signal.Signals) -> tuple[EngineStack, str, str]:
-    """`pulumi up` of one job held RUNNING, sent `signals` mid-wait; the stack, the job and the output."""
-    engine.emulator.write_object(DATASET, sample_dataset(10))
-    engine.emulator.admin.stick_next_job(JobState.RUNNING)
-    stack = engine.stack(one_job())
-    background = in_background(stack.up)
-    job = running_job(engine)
-    for signum in signals:
-        background.signal_cli(signum)
-        time.sleep(2)
-    outcome = background.join(60)
-    assert isinstance(outcome, auto.CommandError), outcome
-    return stack, job, str(outcome)
-
-
-def pending_creates(stack: EngineStack) -> list[str]:
-    return [op["resource"]["urn"] for op in stack.state().get("pending_operations", [])]
 
 
 def test_a_first_ctrl_c_lets_the_create_wait_and_a_second_leaves_the_job_running(engine: Engine) -> None:

@@ -7,8 +7,7 @@ import subprocess
 import sys
 
 from support.emulator import sample_dataset
-from support.engine import DATASET, Engine, one_job
-from test_interrupted_up import interrupted_mid_wait
+from support.engine import DATASET, Engine, interrupted_mid_wait, one_job
 from vertex_tuning.wire import JobState
 
 

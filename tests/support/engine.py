@@ -32,7 +32,8 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from support.emulator import LOCATION, PROJECT, RunningEmulator
+from support.emulator import LOCATION, PROJECT, RunningEmulator, sample_dataset
+from vertex_tuning.wire import JobState
 
 REPO = Path(__file__).resolve().parents[2]
 PASSPHRASE = "engine-tests"
@@ -276,6 +277,35 @@ def in_background(command: Callable[[], Run]) -> Background:
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return Background(thread, outcome)
+
+
+def running_job(engine: Engine, timeout: float = 30.0) -> str:
+    """The name of the one RUNNING job, once there is one."""
+    deadline = time.monotonic() + timeout
+    while engine.jobs_by_state().get(JobState.RUNNING.value, 0) < 1:
+        assert time.monotonic() < deadline, f"no running job: {engine.jobs_by_state()}"
+        time.sleep(0.1)
+    jobs = engine.emulator.http.get(f"{engine.emulator.parent()}/tuningJobs").json()["tuningJobs"]
+    return str(jobs[0]["name"])
+
+
+def interrupted_mid_wait(engine: Engine, *signals: signal.Signals) -> tuple[EngineStack, str, str]:
+    """`pulumi up` of one job held RUNNING, sent `signals` mid-wait; the stack, the job and the output."""
+    engine.emulator.write_object(DATASET, sample_dataset(10))
+    engine.emulator.admin.stick_next_job(JobState.RUNNING)
+    stack = engine.stack(one_job())
+    background = in_background(stack.up)
+    job = running_job(engine)
+    for signum in signals:
+        background.signal_cli(signum)
+        time.sleep(2)
+    outcome = background.join(60)
+    assert isinstance(outcome, auto.CommandError), outcome
+    return stack, job, str(outcome)
+
+
+def pending_creates(stack: EngineStack) -> list[str]:
+    return [op["resource"]["urn"] for op in stack.state().get("pending_operations", [])]
 
 
 @pytest.fixture

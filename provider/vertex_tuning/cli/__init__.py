@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import typer
 
+from .hoisting import HoistingGroup
+
 app = typer.Typer(
+    cls=HoistingGroup,
     name="vertex-tuning",
     help="Vertex AI Gemini tuning jobs: operate them, prompt tuned models, run the local emulator.",
     no_args_is_help=True,

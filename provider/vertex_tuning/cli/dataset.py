@@ -1,8 +1,13 @@
-"""`vertex-tuning dataset`: what Vertex would reject in a JSONL file before money is spent, and uploads."""
+"""`vertex-tuning dataset`: what Vertex would reject in a JSONL file before money is spent, and uploads.
+
+`validate` reads a local file or a `gs://` object (from Cloud Storage, or the emulator with
+VERTEX_AI_EMULATOR_HOST), reports every bad line by number (undecodable bytes included) and
+estimates the billable training tokens and their price (`pricing`). `upload` validates first.
+"""
 
 from __future__ import annotations
 
-import json
+import io
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,48 +15,119 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .. import catalogue
-from ..datasets import DatasetReport, Purpose, validate_dataset_file
+from .. import catalogue, pricing
+from ..datasets import DatasetReport, Purpose, validate_dataset_bytes, validate_dataset_file
+from ..names import GcsObjectName
+from ..staging import FALLBACK_MODEL
 from . import app
-from .common import ExitCode, api_client, console, fail, reported_errors, resolved_settings
+from .common import (
+    ExitCode,
+    api_client,
+    chosen_format,
+    console,
+    fail,
+    note,
+    reported_errors,
+    resolved_settings,
+)
+from .output import emit
 
 dataset_app = typer.Typer(help="Check tuning datasets locally, and upload them.", no_args_is_help=True)
 app.add_typer(dataset_app, name="dataset")
 
 
-@dataset_app.command("validate")
-def validate(
-    file: Annotated[Path, typer.Argument(help="A local JSONL dataset, one example per line.")],
-    model: Annotated[
-        str, typer.Option("--model", "-m", help="The base model to tune, e.g. gemini-2.5-flash.")
-    ],
-    validation: Annotated[
-        bool, typer.Option("--validation", help="Check it as a validation dataset (at most 5000 examples).")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-) -> None:
-    """Check format, roles, parts and limits for MODEL; print every problem with its line number.
+ModelOption = Annotated[
+    str, typer.Option("--model", "-m", help="The base model to tune, e.g. gemini-2.5-flash.")
+]
+ValidationOption = Annotated[
+    bool, typer.Option("--validation", help="Check it as a validation dataset (at most 5000 examples).")
+]
 
-    Exits 0 when the file is valid, 2 when it has problems (or the model is unknown).
-    """
+
+def known_model(model: str) -> catalogue.BaseModel:
     base_model = catalogue.find_base_model(model)
     if base_model is None:
         raise fail(
             f"unknown base model {model!r}; use one of {catalogue.known_model_ids()}", ExitCode.BAD_INPUT
         )
+    return base_model
+
+
+def read_report(
+    ctx: typer.Context, source: str, model: catalogue.BaseModel, purpose: Purpose
+) -> DatasetReport:
+    """The report of a local file, or of a `gs://` object read through the API's one HTTP path."""
+    if not source.startswith("gs://"):
+        return validate_dataset_file(Path(source), model, purpose)
+    with reported_errors():
+        target = GcsObjectName.parse(source)
+        settings = resolved_settings(ctx)
+        with api_client(settings) as client:
+            content = client.download_object(target)
+    report = validate_dataset_bytes(io.BytesIO(content), model, purpose)
+    report.size_bytes = len(content)
+    return report
+
+
+@dataset_app.command("validate")
+def validate(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Argument(help="A local JSONL dataset or a gs://BUCKET/PATH.jsonl, one example per line.")
+    ],
+    model: ModelOption,
+    validation: ValidationOption = False,
+    epochs: Annotated[
+        int | None, typer.Option("--epochs", min=1, help="Epochs for the estimate (default: the model's).")
+    ] = None,
+    price: Annotated[
+        float | None,
+        typer.Option(
+            "--price-per-million-tokens", min=0, help="USD per 1M training tokens, for the estimate."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+) -> None:
+    """Check format, roles, parts and limits for MODEL; print every problem with its line number, and
+    estimate the billable training tokens and their price.
+
+    Exits 0 when the file is valid, 2 when it has problems (or the model is unknown), 1 when a
+    gs:// object cannot be read.
+    """
+    base_model = known_model(model)
     purpose: Purpose = "validation" if validation else "training"
-    report = validate_dataset_file(file, base_model, purpose)
-    if as_json:
-        console.print_json(json.dumps(report_json(file, report)))
+    report = read_report(ctx, source, base_model, purpose)
+    estimate = pricing.estimate(base_model, report.total_tokens, epochs=epochs, price_override=price)
+    chosen = chosen_format(ctx, as_json)
+    if chosen.kind == "table":
+        print_report(source, report, base_model)
+        if report.ok and purpose == "training":
+            console.print(estimate.line(), markup=False)
     else:
-        print_report(file, report, base_model)
+        emit(
+            console, chosen, report_json(source, report, estimate), lambda: summary_table(report, base_model)
+        )
     if not report.ok:
-        raise typer.Exit(int(ExitCode.BAD_INPUT))
+        raise typer.Exit(ExitCode.BAD_INPUT)
 
 
-def report_json(file: Path, report: DatasetReport) -> dict[str, Any]:
+def report_json(file: str, report: DatasetReport, estimate: pricing.Estimate | None = None) -> dict[str, Any]:
+    priced = (
+        {
+            "estimate": {
+                "trainingTokens": estimate.training_tokens,
+                "epochs": estimate.epochs,
+                "epochsAssumed": not estimate.epochs_given,
+                "pricePerMillionTokens": estimate.price_per_million,
+                "estimatedCostUsd": round(estimate.cost, 2) if estimate.cost is not None else None,
+                "priceSource": estimate.price_source,
+            }
+        }
+        if estimate is not None and report.purpose == "training"
+        else {}
+    )
     return {
-        "file": str(file),
+        "file": file,
         "model": report.model,
         "purpose": report.purpose,
         "ok": report.ok,
@@ -60,10 +136,11 @@ def report_json(file: Path, report: DatasetReport) -> dict[str, Any]:
         "characters": report.total_characters,
         "dropped": [{"line": dropped.line, "reason": dropped.reason} for dropped in report.dropped],
         "problems": [{"line": problem.line, "message": problem.message} for problem in report.problems],
+        **priced,
     }
 
 
-def print_report(file: Path, report: DatasetReport, model: catalogue.BaseModel) -> None:
+def print_report(file: str, report: DatasetReport, model: catalogue.BaseModel) -> None:
     # `file:line: message`, the form editors and CI annotations understand.
     for problem in report.problems:
         where = f"{file}:{problem.line}" if problem.line is not None else str(file)
@@ -101,12 +178,27 @@ def upload(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A local JSONL dataset.")],
     uri: Annotated[str, typer.Argument(help="Where to put it: gs://BUCKET/PATH.jsonl.")],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Validate it for this base model first.")
+    ] = FALLBACK_MODEL,
+    validation: ValidationOption = False,
+    check: Annotated[
+        bool, typer.Option("--validate/--no-validate", help="Validate before uploading (the default).")
+    ] = True,
 ) -> None:
-    """Upload a dataset to Cloud Storage (or to the emulator, with VERTEX_AI_EMULATOR_HOST)."""
+    """Upload a dataset to Cloud Storage (or to the emulator, with VERTEX_AI_EMULATOR_HOST), after
+    validating it (exit 2 with every problem, nothing uploaded; --no-validate skips that)."""
     from ..staging import upload_file
 
     if not file.is_file():
         raise fail(f"{file} is not a readable file", ExitCode.BAD_INPUT)
+    if check:
+        base_model = known_model(model)
+        report = validate_dataset_file(file, base_model, "validation" if validation else "training")
+        if not report.ok:
+            print_report(str(file), report, base_model)
+            raise fail(f"{file} was not uploaded: fix it, or pass --no-validate", ExitCode.BAD_INPUT)
+        note(f"{file}: {report.summary()}")
     with reported_errors():
         settings = resolved_settings(ctx)
         with api_client(settings) as client:

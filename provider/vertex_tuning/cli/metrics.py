@@ -1,9 +1,12 @@
-"""`vertex-tuning metrics`: a tuning job's loss and accuracy curves, in the terminal or as a PNG."""
+"""`vertex-tuning metrics`: a tuning job's loss and accuracy curves, in the terminal or as a PNG.
+
+Tables of the final values and of every point need nothing more; the charts (terminal and PNG)
+need the optional `charts` extra: `pip install 'pulumi-vertex-tuning[charts]'`.
+"""
 
 from __future__ import annotations
 
 import importlib
-import json
 from pathlib import Path
 from types import ModuleType
 from typing import Annotated
@@ -13,8 +16,9 @@ from rich.table import Table
 
 from ..client import MetricPoint
 from . import app
-from .common import ExitCode, api_client, console, fail, reported_errors
+from .common import ExitCode, api_client, chosen_format, console, fail, note, reported_errors
 from .jobs import JOB_HELP, job_settings
+from .output import emit, print_natural_width
 
 Series = dict[str, list[MetricPoint]]
 
@@ -29,7 +33,7 @@ def metrics(
     png: Annotated[
         Path | None, typer.Option("--png", help="Also write the curves as a PNG picture to this file.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print every point as JSON instead.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     width: Annotated[int, typer.Option("--width", min=40, help="Chart width in characters.")] = 100,
 ) -> None:
     """Show a job's training (and validation) loss and accuracy by step.
@@ -39,29 +43,53 @@ def metrics(
     with reported_errors():
         settings, name = job_settings(ctx, job)
         with api_client(settings) as client:
-            series = client.read_metrics(name)
+            # A series without points yet (a job just RUNNING) is as good as none.
+            series = {key: points for key, points in client.read_metrics(name).items() if points}
     if not series:
         raise fail(f"{name} has no metrics yet (they appear once the job is RUNNING)", ExitCode.FAILED)
-    if as_json:
+    chosen = chosen_format(ctx, as_json)
+    if chosen.kind in ("json", "yaml"):
         points = {key: [{"step": p.step, "value": p.value} for p in values] for key, values in series.items()}
-        console.print_json(json.dumps(points))
+        emit(console, chosen, points, lambda: final_values(series))
+    elif chosen.kind == "value":
+        rows = [
+            {"metric": key, "step": point.step, "value": point.value}
+            for key, values in sorted(series.items())
+            for point in values
+        ]
+        emit(console, chosen, rows, lambda: final_values(series))
     else:
-        console.print(terminal_chart(series, width), markup=False, highlight=False)
-        console.print(final_values(series))
+        try:
+            console.print(terminal_chart(series, width), markup=False, highlight=False)
+        except ModuleNotFoundError as missing:
+            note(
+                f"charts need {missing.name or 'plotext'} from the `charts` extra: pip install "
+                "'pulumi-vertex-tuning[charts]'; here are the points as a table"
+            )
+            print_natural_width(console, points_table(series))
+        print_natural_width(console, final_values(series))
     if png is not None:
         write_png(series, png, title=name)
         console.print(f"Wrote {png}", markup=False)
 
 
 def charting(module: str) -> ModuleType:
-    """A charting library of the optional `charts` extra, or a one-line error saying how to get it."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError:
-        raise fail(
-            f"charts need {module.split('.')[0]}: pip install 'pulumi-vertex-tuning[charts]' (or use --json)",
-            ExitCode.BAD_INPUT,
-        ) from None
+    """A charting library of the optional `charts` extra (ModuleNotFoundError without it)."""
+    return importlib.import_module(module)
+
+
+def points_table(series: Series) -> Table:
+    """Every point: one row per step, one column per series (what the charts would draw)."""
+    table = Table(title="Points by step")
+    table.add_column("step", justify="right")
+    names = sorted(series)
+    for name in names:
+        table.add_column(name, justify="right")
+    by_step = {name: {point.step: point.value for point in series[name]} for name in names}
+    for step in sorted({point.step for points in series.values() for point in points}):
+        values = (by_step[name].get(step) for name in names)
+        table.add_row(str(step), *("" if value is None else f"{value:.4g}" for value in values))
+    return table
 
 
 def panel_series(series: Series, suffix: str) -> Series:
@@ -106,7 +134,13 @@ def final_values(series: Series) -> Table:
 
 def write_png(series: Series, path: Path, *, title: str) -> None:
     # The object API, not pyplot: no GUI backend, no global figure state.
-    Figure = charting("matplotlib.figure").Figure
+    try:
+        Figure = charting("matplotlib.figure").Figure
+    except ModuleNotFoundError:
+        raise fail(
+            "a PNG needs matplotlib: pip install 'pulumi-vertex-tuning[charts]' (or use --format json)",
+            ExitCode.BAD_INPUT,
+        ) from None
     panels = [(label, panel_series(series, suffix)) for label, suffix in PANELS]
     panels = [(label, chosen) for label, chosen in panels if chosen] or [("Metrics", series)]
     figure = Figure(figsize=(8, 3.2 * len(panels)), layout="constrained")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -11,7 +10,17 @@ from ..names import EndpointName
 from ..settings import Settings
 from ..wire import Content, GenerateContentRequest, GenerationConfig, Part
 from . import app
-from .common import ExitCode, api_client, console, errors, fail, reported_errors, resolved_settings
+from .common import (
+    ExitCode,
+    api_client,
+    chosen_format,
+    console,
+    errors,
+    fail,
+    reported_errors,
+    resolved_settings,
+)
+from .output import emit
 
 
 def endpoint_settings(ctx: typer.Context, value: str) -> tuple[Settings, str]:
@@ -61,7 +70,9 @@ def prompt(
         int | None, typer.Option("--max-output-tokens", min=1, help="Longest answer, in tokens.")
     ] = None,
     system: Annotated[str | None, typer.Option("--system", help="A system instruction.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the whole response as proto3 JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Same as --format json (the whole response).")
+    ] = False,
 ) -> None:
     """Print the tuned model's answer on stdout (finish reason and token counts on stderr)."""
     if not text.strip():
@@ -78,8 +89,9 @@ def prompt(
         settings, name = endpoint_settings(ctx, endpoint)
         with api_client(settings) as client:
             response = client.generate_content(name, request)
-    if as_json:
-        console.print_json(json.dumps(response.to_json_dict()))
+    chosen = chosen_format(ctx, as_json)
+    if chosen.kind != "table":  # the whole response, for scripts
+        emit(console, chosen, response.to_json_dict(), lambda: response.text)
         return
     if not response.candidates:
         raise fail(f"{name} returned no answer", ExitCode.FAILED)

@@ -1,6 +1,7 @@
-"""The two Cloud Storage JSON API calls GitOps staging makes: object metadata and a media upload.
+"""The Cloud Storage JSON API calls GitOps staging and `dataset validate` make: metadata, download, upload.
 
-`GET /storage/v1/b/{bucket}/o/{object}` answers the object's metadata (404 when absent) and
+`GET /storage/v1/b/{bucket}/o/{object}` answers the object's metadata (404 when absent), or with
+`alt=media` its bytes, and
 `POST /upload/storage/v1/b/{bucket}/o?uploadType=media&name=…` stores the request body. Objects
 are files under the emulator's data directory, through the same `DataDir` mapping the jobs read
 datasets from, so nothing can be read or written outside it. Routes are listed as specs that
@@ -73,6 +74,8 @@ async def get_object(emulator: _Emulator, call: _Call) -> Response:
     path = _object_uri(emulator.jobs.data, bucket, name)
     if not path.is_file():
         raise not_found(f"No such object: {bucket}/{name}")
+    if call.query.get("alt") == "media":  # a download, as `dataset validate gs://...` does
+        return Response(path.read_bytes(), media_type="application/octet-stream")
     return _json(_metadata(bucket, name, path))
 
 
@@ -93,6 +96,6 @@ async def upload_object(emulator: _Emulator, call: _Call) -> Response:
 
 # (method, path pattern, route name, handler, allowed query parameters...) for app.py's table.
 ROUTE_SPECS: list[tuple[Any, ...]] = [
-    ("GET", rf"/storage/v1/b/{_BUCKET}/o/(?P<object>.+)", "storage.objects.get", get_object),
+    ("GET", rf"/storage/v1/b/{_BUCKET}/o/(?P<object>.+)", "storage.objects.get", get_object, "alt"),
     ("POST", rf"/upload/storage/v1/b/{_BUCKET}/o", "storage.objects.insert", upload_object, "name"),
 ]
