@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import yaml
 
-from conftest import CONSOLE_SCRIPT
 from support.emulator import PROJECT, sample_dataset
 from vertex_tuning import staging
 from vertex_tuning.wire import JobState
+
+# The console script pip installed next to this interpreter: exactly what a user runs.
+CONSOLE_SCRIPT = Path(sys.executable).with_name("vertex-tuning")
 
 QUICKSTART_DATASET = Path(__file__).parents[2] / "quickstart" / "data" / "train.jsonl"
 

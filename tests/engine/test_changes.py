@@ -54,23 +54,34 @@ def test_an_input_change_replaces_the_job_creating_the_new_one_before_deleting_t
     assert engine.emulator.get_job(new_job)["state"] == SUCCEEDED
 
 
-@pytest.mark.parametrize("how", ["triggers", "--replace"])
-def test_triggers_or_replace_tune_a_new_job_with_the_same_inputs(
-    tuned: tuple[Engine, EngineStack], how: str
-) -> None:
+def test_a_changed_trigger_tunes_a_new_job_with_the_same_inputs(tuned: tuple[Engine, EngineStack]) -> None:
     engine, stack = tuned
     old_job = stack.outputs()["job"]
 
-    if how == "triggers":
-        stack.stack.workspace.program = one_job(epoch_count=2, triggers={"dataset_version": 2})
-        run = stack.up()
-    else:
-        urn = next(r["urn"] for r in stack.tuning_jobs_in_state())
-        run = stack.up(replace=[urn])
+    stack.stack.workspace.program = one_job(epoch_count=2, triggers={"dataset_version": 2})
+    run = stack.up()
 
-    assert ("create-replacement", "bot") in job_steps(run)
+    assert job_steps(run) == [("create-replacement", "bot"), ("replace", "bot"), ("delete-replaced", "bot")]
     assert stack.outputs()["job"] != old_job
     assert engine.jobs_by_state() == {SUCCEEDED: 2}
+
+
+def test_replace_of_unchanged_inputs_keeps_the_job_since_the_engine_gives_no_sign_of_it(
+    tuned: tuple[Engine, EngineStack],
+) -> None:
+    """For a targeted replace the engine calls Check without old inputs and never Diff: the create
+    looks exactly like the retry of an interrupted first run, so it adopts the job (decision 2).
+    The README says to change `triggers` to retune with the same inputs."""
+    engine, stack = tuned
+    job = stack.outputs()["job"]
+    urn = next(r["urn"] for r in stack.tuning_jobs_in_state())
+
+    run = stack.up(replace=[urn])
+
+    assert ("create-replacement", "bot") in job_steps(run)
+    assert f"adopting {job}" in run.stdout
+    assert stack.outputs()["job"] == job
+    assert engine.jobs_held() == 1, "no second job was billed"
 
 
 def test_a_new_wait_timeout_is_an_update_in_place_that_tunes_nothing(
