@@ -290,6 +290,13 @@ class TuningDataStats(WireModel):
     supervised_tuning_data_stats: SupervisedTuningDataStats | None = None
 
 
+class TuningJobMetadata(WireModel):
+    """v1beta1: how far a running job has got."""
+
+    completed_epoch_count: Int64 | None = None
+    completed_step_count: Int64 | None = None
+
+
 class TuningJob(WireModel):
     # Inputs.
     base_model: str | None = None
@@ -312,6 +319,9 @@ class TuningJob(WireModel):
     tuned_model: TunedModel | None = None
     tuning_data_stats: TuningDataStats | None = None
     gcs_metrics_uri: str | None = None
+    # Output only, v1beta1: the finer state (`TUNING_JOB_STATE_WAITING_FOR_QUOTA`, ...) and progress.
+    tuning_job_state: str | None = None
+    tuning_job_metadata: TuningJobMetadata | None = None
 
     @property
     def job_state(self) -> JobState:
@@ -375,6 +385,8 @@ class GenerationConfig(WireModel):
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
     response_mime_type: str | None = None
+    response_schema: dict[str, Any] | None = None  # an OpenAPI-style Schema
+    response_json_schema: Any = None  # a JSON Schema
 
 
 class SafetySetting(WireModel):
@@ -400,10 +412,17 @@ class Candidate(WireModel):
     index: int | None = None
 
 
+class ModalityTokenCount(WireModel):
+    modality: str | None = None  # TEXT, IMAGE, VIDEO, AUDIO, DOCUMENT
+    token_count: int | None = None
+
+
 class UsageMetadata(WireModel):
     prompt_token_count: int | None = None
     candidates_token_count: int | None = None
     total_token_count: int | None = None
+    prompt_tokens_details: list[ModalityTokenCount] | None = None
+    candidates_tokens_details: list[ModalityTokenCount] | None = None
 
 
 class GenerateContentResponse(WireModel):
