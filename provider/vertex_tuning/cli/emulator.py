@@ -47,6 +47,14 @@ def serve(
             "Repeatable."
         ),
     ] = None,
+    max_concurrent_jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--max-concurrent-jobs",
+            min=1,
+            help="The project's quota of jobs tuning at once; later jobs wait (WAITING_FOR_QUOTA).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the Vertex AI tuning API locally; point clients at it with VERTEX_AI_EMULATOR_HOST."""
     try:
@@ -56,7 +64,13 @@ def serve(
     if not is_loopback(host):
         typer.secho(f"warning: listening on {host}, reachable from other machines", err=True, fg="yellow")
     server = EmulatorServer(
-        data_dir, state_file=state, host=host, port=port, job_seconds=job_seconds, faults=faults
+        data_dir,
+        state_file=state,
+        host=host,
+        port=port,
+        job_seconds=job_seconds,
+        faults=faults,
+        max_concurrent_jobs=max_concurrent_jobs,
     )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

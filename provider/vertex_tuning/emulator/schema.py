@@ -190,8 +190,9 @@ class _Reader:
         fmt = spec.get("format")
         if "enum" in spec:
             return self.enum(value, spec["enum"], where)
-        if fmt in _INT_TYPES:
-            return self.integer(value, fmt, where)
+        if fmt in _INT_TYPES:  # int64 is a string in proto3 JSON, in and out
+            number = self.integer(value, fmt, where)
+            return None if number is None else str(number)
         if not isinstance(value, str):
             self.wrong(where, "TYPE_STRING", value)
             return None

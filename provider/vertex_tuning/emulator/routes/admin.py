@@ -16,8 +16,8 @@ from ..protojson import load_object
 from ..rpc import invalid, not_found
 from ..services import Services
 
-# Per-job controls: {"stuck": "JOB_STATE_RUNNING"}, {"fail": "message"}, {"succeedAfterCancel": true}.
-_CONTROL_KEYS = {"stick": "stuck", "fail": "fail", "succeed-after-cancel": "succeedAfterCancel"}
+# Per-job controls: {"stuck": "JOB_STATE_RUNNING"}, {"fail": "message"}, {"ignoreCancel": true}.
+_CONTROL_KEYS = {"stick": "stuck", "fail": "fail", "ignore-cancel": "ignoreCancel"}
 
 
 def handle(services: Services, request: Request, raw: bytes) -> Response:
@@ -37,7 +37,7 @@ def handle(services: Services, request: Request, raw: bytes) -> Response:
     if (method, path) == ("POST", "/next-job"):
         services.jobs.next_job_controls.update(_controls(body))
         return plain_json({})
-    found = re.fullmatch(r"/jobs/(?P<job>\d+):(?P<verb>stick|fail|succeed-after-cancel)", path)
+    found = re.fullmatch(r"/jobs/(?P<job>\d+):(?P<verb>stick|fail|ignore-cancel)", path)
     if method == "POST" and found:
         key = _CONTROL_KEYS[found["verb"]]
         if set(body) != {key}:
@@ -80,9 +80,9 @@ def _controls(body: dict[str, Any], *, unset_ok: bool = False) -> dict[str, Any]
     fail = body.get("fail")
     if fail is not None and (not isinstance(fail, str) or not fail):
         raise invalid("fail must be a non-empty message")
-    succeed = body.get("succeedAfterCancel")
-    if succeed is not None and not isinstance(succeed, bool):
-        raise invalid("succeedAfterCancel must be true or false")
+    ignore = body.get("ignoreCancel")
+    if ignore is not None and not isinstance(ignore, bool):
+        raise invalid("ignoreCancel must be true or false")
     if unset_ok:
         return body
     return {key: value for key, value in body.items() if value is not None}
