@@ -1,7 +1,7 @@
 """Tuned models and their endpoints: `models.get` / `models.patch`, `endpoints.get`, and which
 job (and checkpoint) an endpoint serves.
 
-A SUCCEEDED job's tuned model version is deployed to the job's endpoint (its default checkpoint);
+A SUCCEEDED job's tuned model version is deployed to the job's endpoint (its last checkpoint);
 every other exported checkpoint has an endpoint of its own. Model resources are answered as the
 Model Registry shows them: `name` without the version, `versionId`, `versionAliases`,
 `checkpoints`, `defaultCheckpointId` and `deployedModels`.
@@ -157,7 +157,7 @@ class TunedModels:
         main = {
             "endpoint": f"{row.parent}/endpoints/{row.endpoint_id}",
             "deployedModelId": _deployed_id(row.endpoint_id),
-            "checkpointId": self.default_checkpoint(row, outcome) or "",
+            "checkpointId": _deployed_checkpoint(outcome),
         }
         return [main, *deployed]
 
@@ -181,7 +181,7 @@ class TunedModels:
                 "not found."
             )
         outcome = {**self.jobs.outcome(row), "exchanges": self.store.exchanges(row.id)}
-        return Serving(row, outcome, checkpoint or self.default_checkpoint(row, outcome) or "")
+        return Serving(row, outcome, checkpoint or _deployed_checkpoint(outcome))
 
     def endpoint(self, project: str, location: str, endpoint_id: str) -> dict[str, Any]:
         serving = self.serving(project, location, endpoint_id)
@@ -220,6 +220,12 @@ def read_patch(call_body: dict[str, Any]) -> dict[str, Any]:
 
 def versioned(body: dict[str, Any], version: str) -> dict[str, Any]:
     return schema.for_version(body, version, "Model")
+
+
+def _deployed_checkpoint(outcome: dict[str, Any]) -> str:
+    """The job's own endpoint serves the last checkpoint, deployed when the job ended; changing the
+    model's default checkpoint later changes what the model's name means, not what is deployed."""
+    return checkpoints_of(outcome)[-1][0]
 
 
 def _camel(path: str) -> str:
