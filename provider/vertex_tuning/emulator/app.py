@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import Any
+from collections import Counter
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +19,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from .calls import ApiRoute, Call, check_query, error_response, json_answer
-from .faults import Fault
+from .faults import Fault, FaultBook
 from .jobs import JobService
 from .routes import ROUTES, admin
 from .rpc import HTTP_STATUS_NAMES, ApiError, not_found
@@ -45,8 +45,17 @@ class Emulator:
         return self.services.jobs
 
     @property
-    def faults(self) -> Any:
+    def faults(self) -> FaultBook:
         return self.services.faults
+
+    @property
+    def requests(self) -> Counter[str]:
+        """Requests served, by route name (tests may swap in their own counter)."""
+        return self.services.requests
+
+    @requests.setter
+    def requests(self, counter: Counter[str]) -> None:
+        self.services.requests = counter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
