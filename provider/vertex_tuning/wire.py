@@ -385,6 +385,8 @@ class GenerationConfig(WireModel):
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
     response_mime_type: str | None = None
+    response_schema: dict[str, Any] | None = None  # an OpenAPI-style Schema
+    response_json_schema: Any = None  # a JSON Schema
 
 
 class SafetySetting(WireModel):
@@ -410,10 +412,17 @@ class Candidate(WireModel):
     index: int | None = None
 
 
+class ModalityTokenCount(WireModel):
+    modality: str | None = None  # TEXT, IMAGE, VIDEO, AUDIO, DOCUMENT
+    token_count: int | None = None
+
+
 class UsageMetadata(WireModel):
     prompt_token_count: int | None = None
     candidates_token_count: int | None = None
     total_token_count: int | None = None
+    prompt_tokens_details: list[ModalityTokenCount] | None = None
+    candidates_tokens_details: list[ModalityTokenCount] | None = None
 
 
 class GenerateContentResponse(WireModel):

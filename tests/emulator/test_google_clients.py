@@ -87,7 +87,8 @@ def fresh_vertexai_config():
     from google.cloud.aiplatform import initializer
 
     yield
-    initializer.global_config = initializer._Config()
+    # In place: vertexai.init is bound to this object, so a replacement would never be configured.
+    initializer.global_config.__init__()
 
 
 @pytest.mark.usefixtures("fresh_vertexai_config")

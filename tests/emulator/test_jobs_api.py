@@ -78,12 +78,14 @@ def test_job_runs_then_succeeds_with_results(em):
     assert done["endTime"] >= done["startTime"] >= done["createTime"]
 
 
-def test_export_last_checkpoint_only_gives_no_intermediate_checkpoints(em):
+def test_export_last_checkpoint_only_gives_only_the_last_checkpoint(em):
     em.admin.set_job_seconds(FAST_JOB_SECONDS)
     spec = {"trainingDatasetUri": TRAIN, "exportLastCheckpointOnly": True}
     job = em.create_job(TRAIN, supervisedTuningSpec=spec)
     done = em.wait_for_state(job["name"], "JOB_STATE_SUCCEEDED")
-    assert "checkpoints" not in done["tunedModel"]
+    (last,) = done["tunedModel"]["checkpoints"]
+    assert last["epoch"] == done["supervisedTuningSpec"]["hyperParameters"]["epochCount"]
+    assert last["endpoint"] == done["tunedModel"]["endpoint"]
 
 
 def test_snake_case_and_integer_enums_are_accepted(em):

@@ -170,13 +170,66 @@ def test_fuzz_paths_and_raw_bodies(emulator, segment, method, raw):
     still_serving(emulator)
 
 
-def tuned_endpoint(em) -> str:
-    """One tuned endpoint per emulator, made on first use (hypothesis reuses the fixture)."""
-    if not hasattr(em, "fuzz_endpoint"):
+def tuned_job(em) -> dict:
+    """One SUCCEEDED job per emulator, made on first use (hypothesis reuses the fixture)."""
+    if not hasattr(em, "fuzz_job"):
         em.write_object(TRAIN, sample_dataset(3))
-        job = em.wait_for_state(em.create_job(TRAIN)["name"], "JOB_STATE_SUCCEEDED")
-        em.fuzz_endpoint = f"{em.base_url}/v1/{job['tunedModel']['endpoint']}"
-    return str(em.fuzz_endpoint)
+        em.fuzz_job = em.wait_for_state(em.create_job(TRAIN)["name"], "JOB_STATE_SUCCEEDED")
+    return dict(em.fuzz_job)
+
+
+def tuned_endpoint(em) -> str:
+    return f"{em.base_url}/v1/{tuned_job(em)['tunedModel']['endpoint']}"
+
+
+@FUZZ
+@given(body=JSON, mask=st.none() | st.text(max_size=30))
+def test_fuzz_model_patch(emulator, body, mask):
+    url = f"{emulator.base_url}/v1/{tuned_job(emulator)['tunedModel']['model']}"
+    response = emulator.http.patch(url, json=body, params={"updateMask": mask} if mask is not None else {})
+    assert_answer_or_google_error(response, "Model")
+
+
+@FUZZ
+@given(body=JSON)
+def test_fuzz_count_tokens_and_context_patch(emulator, body):
+    counted = emulator.http.post(f"{tuned_endpoint(emulator)}:countTokens", json=body)
+    assert_answer_or_google_error(counted, "CountTokensResponse")
+    patched = emulator.http.patch(f"{emulator.base_url}/v1/{tuned_job(emulator)['experiment']}", json=body)
+    assert_answer_or_google_error(patched, "Context")
+
+
+@FUZZ
+@given(
+    text=st.text(max_size=60)
+    | st.lists(
+        st.sampled_from(
+            [
+                "state",
+                "labels.a",
+                "create_time",
+                "=",
+                "!=",
+                ":",
+                "<",
+                "AND",
+                "OR",
+                "NOT",
+                "-",
+                "(",
+                ")",
+                '"x"',
+                "*",
+                '"JOB_STATE_RUNNING"',
+                '"2026-01-01T00:00:00Z"',
+            ]
+        ),
+        max_size=8,
+    ).map(" ".join)
+)
+def test_fuzz_list_filters(emulator, text):  # fmt: skip
+    response = emulator.http.get(f"{emulator.parent()}/tuningJobs", params={"filter": text})
+    assert_answer_or_google_error(response, "ListTuningJobsResponse")
 
 
 @FUZZ

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from support.emulator import EmulatorProcess
 from vertex_tuning.cli.emulator import is_loopback
 from vertex_tuning.emulator.server import EmulatorServer
 
@@ -62,7 +63,15 @@ def test_cli_help_lists_the_options():
     script = Path(sys.executable).parent / "vertex-tuning"
     result = subprocess.run([str(script), "emulator", "--help"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
-    for option in ("--host", "--port", "--data-dir", "--state", "--job-seconds", "--fault"):
+    for option in (
+        "--host",
+        "--port",
+        "--data-dir",
+        "--state",
+        "--job-seconds",
+        "--fault",
+        "--max-concurrent-jobs",
+    ):
         assert option in result.stdout
 
 
@@ -78,3 +87,20 @@ def test_a_taken_port_is_a_clear_error(tmp_path):
         with pytest.raises(RuntimeError, match="did not start"):
             second.start()
         assert httpx.get(f"{first.base_url}/_emulator/stats").status_code == 200
+
+
+def test_the_cli_quota_makes_a_second_job_wait_for_quota(tmp_path):
+    running = EmulatorProcess(
+        tmp_path / "quota", job_seconds=30, extra_args=("--max-concurrent-jobs", "1")
+    ).start()
+    try:
+        first = running.create_job(version="v1beta1")
+        second = running.create_job(version="v1beta1")
+        assert first["tuningJobState"] == "TUNING_JOB_STATE_PROCESSING_DATASET"
+        assert (
+            running.get_job(second["name"], "v1beta1")["tuningJobState"]
+            == "TUNING_JOB_STATE_WAITING_FOR_QUOTA"
+        )
+    finally:
+        running.kill()
+        running.close()

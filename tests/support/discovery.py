@@ -138,3 +138,78 @@ def _check_string(value: Any, spec: dict[str, Any], path: str) -> Iterator[str]:
             base64.b64decode(value.replace("-", "+").replace("_", "/") + "==", validate=False)
         except binascii.Error:
             yield f"{path}: {value!r} is not base64"
+
+
+# --- full sample bodies, for the sweep that sends every declared field -----------------------
+
+_SAMPLE_STRINGS = {
+    "google-datetime": "2026-01-01T00:00:00Z",
+    "google-duration": "1.5s",
+    "int64": "1",
+    "uint64": "1",
+    "byte": "AA==",
+    "google-fieldmask": "name",
+}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class FullSample:
+    """A body that sets every field a message declares, recursively (a message already on the way
+    down is left out, so recursive schemas end); `fields` counts (message, field) pairs sent."""
+
+    def __init__(self, version: str, *, snake_case: bool = False) -> None:
+        self.version = version
+        self.snake_case = snake_case
+        self.schemas = discovery_document(version)["schemas"]
+        self.fields: set[tuple[str, str]] = set()
+
+    def message(self, schema: str, path: tuple[str, ...] = ()) -> dict[str, Any] | None:
+        name = schema_name(schema, self.version)
+        if name in path:
+            return None  # recursive: this message is already being filled further up
+        body: dict[str, Any] = {}
+        for field, spec in self.schemas[name].get("properties", {}).items():
+            value = self.value(spec, (*path, name))
+            if value is None:
+                continue
+            self.fields.add((name, field))
+            body[_snake(field) if self.snake_case else field] = value
+        return body
+
+    def value(self, spec: dict[str, Any], path: tuple[str, ...]) -> Any:
+        if "$ref" in spec:
+            return self.message(spec["$ref"], path)
+        kind = spec.get("type")
+        if kind == "array":
+            item = self.value(spec["items"], path)
+            return None if item is None else [item]
+        if kind == "object":
+            extra = spec.get("additionalProperties")
+            if not extra:
+                return {}
+            item = self.value(extra, path)
+            return None if item is None else {"key": item}
+        if kind == "string":
+            if "enum" in spec:
+                return spec["enum"][min(1, len(spec["enum"]) - 1)]
+            return _SAMPLE_STRINGS.get(spec.get("format", ""), "x")
+        if kind == "integer":
+            return 1
+        if kind == "number":
+            return 0.5
+        if kind == "boolean":
+            return True
+        return "x"  # "any"
+
+
+def method_query_parameters(method: str, version: str = "v1") -> dict[str, Any]:
+    """The query parameters a `projects.locations.` method declares, by name, with their specs."""
+    resource: dict[str, Any] = discovery_document(version)["resources"]["projects"]["resources"]["locations"]
+    *path, verb = method.split(".")
+    for part in path:
+        resource = resource["resources"][part]
+    spec = resource["methods"][verb]
+    return {name: p for name, p in spec.get("parameters", {}).items() if p.get("location") == "query"}

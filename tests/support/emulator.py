@@ -69,6 +69,22 @@ def messages_dataset(n: int = 5) -> str:
     return "".join(json.dumps(line) + "\n" for line in lines)
 
 
+def multimodal_dataset(n: int = 4) -> str:
+    """JSONL whose prompts carry an image (fileData) next to their text."""
+    lines = []
+    for index in range(n):
+        image = {"fileData": {"mimeType": "image/png", "fileUri": f"gs://bucket/images/{index}.png"}}
+        lines.append(
+            {
+                "contents": [
+                    {"role": "user", "parts": [image, {"text": f"What is in picture {index}?"}]},
+                    {"role": "model", "parts": [{"text": f"Picture {index} shows a cat."}]},
+                ]
+            }
+        )
+    return "".join(json.dumps(line) + "\n" for line in lines)
+
+
 def job_body(training_uri: str, **extra: object) -> dict[str, object]:
     """A minimal valid create body."""
     return {"baseModel": BASE_MODEL, "supervisedTuningSpec": {"trainingDatasetUri": training_uri}, **extra}
@@ -86,6 +102,17 @@ ROUTE_SCHEMAS = {
     "tensorboards.experiments.runs.list": "ListTensorboardRunsResponse",
     "tensorboards.experiments.runs.timeSeries.list": "ListTensorboardTimeSeriesResponse",
     "tensorboards.experiments.runs.timeSeries.read": "ReadTensorboardTimeSeriesDataResponse",
+    "tensorboards.experiments.runs.timeSeries.get": "TensorboardTimeSeries",
+    "tensorboards.experiments.runs.get": "TensorboardRun",
+    "tensorboards.experiments.get": "TensorboardExperiment",
+    "tensorboards.get": "Tensorboard",
+    "tensorboards.batchRead": "BatchReadTensorboardTimeSeriesDataResponse",
+    "metadataStores.contexts.list": "ListContextsResponse",
+    "metadataStores.contexts.patch": "Context",
+    "endpoints.countTokens": "CountTokensResponse",
+    "endpoints.get": "Endpoint",
+    "models.get": "Model",
+    "models.patch": "Model",
 }
 
 

@@ -74,7 +74,7 @@ def check_data_dir(data_dir: Path, state: Path | None) -> None:
 
 def faults_from(specs: list[str]) -> list[Fault]:
     """Each --fault parsed and its route checked against the emulator's routes."""
-    from ..emulator.app import ROUTES
+    from ..emulator.routes import ROUTES
 
     routes = sorted({route.name for route in ROUTES})
     faults: list[Fault] = []
@@ -127,6 +127,14 @@ def serve(
             "Repeatable."
         ),
     ] = None,
+    max_concurrent_jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--max-concurrent-jobs",
+            min=1,
+            help="The project's quota of jobs tuning at once; later jobs wait (WAITING_FOR_QUOTA).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the Vertex AI tuning API locally; point clients at it with VERTEX_AI_EMULATOR_HOST."""
     try:
@@ -137,7 +145,13 @@ def serve(
         check_port(host, port_number)
         check_data_dir(data_dir, state)
         server = EmulatorServer(
-            data_dir, state_file=state, host=host, port=port_number, job_seconds=job_seconds, faults=faults
+            data_dir,
+            state_file=state,
+            host=host,
+            port=port_number,
+            job_seconds=job_seconds,
+            faults=faults,
+            max_concurrent_jobs=max_concurrent_jobs,
         )
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):

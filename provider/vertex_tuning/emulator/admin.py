@@ -95,9 +95,21 @@ class EmulatorAdmin:
     def fail_next_job(self, message: str) -> None:
         self._call("POST", "/next-job", {"fail": message})
 
+    def ignore_cancel(self, name: str) -> None:
+        """A cancel of this job comes too late: it shows CANCELLING, then ends as it would have."""
+        self._call("POST", f"/jobs/{_job_id(name)}:ignore-cancel", {"ignoreCancel": True})
+
+    def ignore_next_cancel(self) -> None:
+        """The next created job carries on through a cancel (ends SUCCEEDED, or FAILED if told to)."""
+        self._call("POST", "/next-job", {"ignoreCancel": True})
+
     def set_job_seconds(self, seconds: float) -> None:
         """How long jobs created from now on take."""
         self._call("PUT", "/settings", {"jobSeconds": seconds})
+
+    def set_max_concurrent_jobs(self, limit: int | None) -> None:
+        """The project-wide quota of jobs tuning at once (None: no quota); set it before creating jobs."""
+        self._call("PUT", "/settings", {"maxConcurrentJobs": limit})
 
     # --- counts --------------------------------------------------------------------------------
 

@@ -1,11 +1,11 @@
 """The Cloud Storage JSON API calls GitOps staging and `dataset validate` make: metadata, download, upload.
 
 `GET /storage/v1/b/{bucket}/o/{object}` answers the object's metadata (404 when absent), or with
-`alt=media` its bytes, and
-`POST /upload/storage/v1/b/{bucket}/o?uploadType=media&name=…` stores the request body. Objects
-are files under the emulator's data directory, through the same `DataDir` mapping the jobs read
-datasets from, so nothing can be read or written outside it. Routes are listed as specs that
-`app.py` turns into its routes; this module needs nothing from the app itself.
+`alt=media` its bytes, and `POST /upload/storage/v1/b/{bucket}/o?uploadType=media&name=…` stores
+the request body, streamed to disk (up to the 1 GB a tuning dataset may be), never held in
+memory. Objects are files under the emulator's data directory, through the same `DataDir` mapping
+the jobs read datasets from, so nothing can be read or written outside it. Routes are listed as
+specs that `routes/` turns into its routes; this module needs nothing from the app itself.
 """
 
 from __future__ import annotations
@@ -18,17 +18,25 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
+import anyio
+import anyio.to_thread
+from starlette.requests import Request
 from starlette.responses import Response
 
-from .rpc import invalid, not_found
+from .rpc import ApiError, invalid, not_found
 from .storage import DataDir, StorageError
 
 _BUCKET = r"(?P<bucket>[a-z0-9][a-z0-9._-]{1,220}[a-z0-9])"
 
 
+MAX_UPLOAD_BYTES = 1024**3  # a tuning dataset file may be up to 1 GB
+_HASH_CHUNK = 1024 * 1024
+
+
 class _Call(Protocol):
     params: dict[str, str]
     body: bytes
+    request: Request
 
     @property
     def query(self) -> Any: ...
@@ -47,7 +55,10 @@ def _object_uri(data: DataDir, bucket: str, name: str) -> Path:
 
 
 def _metadata(bucket: str, name: str, path: Path) -> dict[str, Any]:
-    content = path.read_bytes()
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as stream:
+        while chunk := stream.read(_HASH_CHUNK):
+            digest.update(chunk)
     stat = path.stat()
     modified = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     generation = str(stat.st_mtime_ns // 1000)
@@ -58,7 +69,7 @@ def _metadata(bucket: str, name: str, path: Path) -> dict[str, Any]:
         "bucket": bucket,
         "generation": generation,
         "size": str(stat.st_size),
-        "md5Hash": base64.b64encode(hashlib.md5(content, usedforsecurity=False).digest()).decode(),
+        "md5Hash": base64.b64encode(digest.digest()).decode(),
         "contentType": "application/octet-stream",
         "timeCreated": modified,
         "updated": modified,
@@ -69,7 +80,7 @@ def _json(body: dict[str, Any]) -> Response:
     return Response(json.dumps(body), media_type="application/json; charset=UTF-8")
 
 
-async def get_object(emulator: _Emulator, call: _Call) -> Response:
+def get_object(emulator: _Emulator, call: _Call) -> Response:
     bucket, name = call.params["bucket"], call.params["object"]
     path = _object_uri(emulator.jobs.data, bucket, name)
     if not path.is_file():
@@ -86,16 +97,36 @@ async def upload_object(emulator: _Emulator, call: _Call) -> Response:
     if not name:
         raise invalid("Required parameter: name")
     path = _object_uri(emulator.jobs.data, bucket, name)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    declared = call.request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
+        raise _too_big()
+    await anyio.to_thread.run_sync(lambda: path.parent.mkdir(parents=True, exist_ok=True))
     # Written aside and renamed, so a reader never sees half an object (as on Cloud Storage).
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    partial.write_bytes(call.body)
-    partial.replace(path)
-    return _json(_metadata(bucket, name, path))
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{id(call)}.partial")
+    size = 0
+    try:
+        async with await anyio.open_file(partial, "wb") as stream:
+            async for chunk in call.request.stream():
+                size += len(chunk)
+                if size > MAX_UPLOAD_BYTES:
+                    raise _too_big()
+                await stream.write(chunk)
+        await anyio.to_thread.run_sync(partial.replace, path)
+    finally:
+        await anyio.to_thread.run_sync(lambda: partial.unlink(missing_ok=True))
+    return _json(await anyio.to_thread.run_sync(_metadata, bucket, name, path))
 
 
-# (method, path pattern, route name, handler, allowed query parameters...) for app.py's table.
+def _too_big() -> ApiError:
+    return ApiError(
+        "INVALID_ARGUMENT",
+        f"Object exceeds the emulator's upload limit of {MAX_UPLOAD_BYTES} bytes.",
+        http_status=413,
+    )
+
+
+# (method, path pattern, route name, handler, allowed query parameters, streams body) for routes/.
 ROUTE_SPECS: list[tuple[Any, ...]] = [
-    ("GET", rf"/storage/v1/b/{_BUCKET}/o/(?P<object>.+)", "storage.objects.get", get_object, "alt"),
-    ("POST", rf"/upload/storage/v1/b/{_BUCKET}/o", "storage.objects.insert", upload_object, "name"),
+    ("GET", rf"/storage/v1/b/{_BUCKET}/o/(?P<object>.+)", "storage.objects.get", get_object, ("alt",), False),
+    ("POST", rf"/upload/storage/v1/b/{_BUCKET}/o", "storage.objects.insert", upload_object, ("name",), True),
 ]

@@ -1,12 +1,13 @@
 """Tuning jobs on the emulator's clock: create, read, list, cancel, and the state a job is in now.
 
-A job's state is never stored; it is derived from when the job was created, how long jobs take,
-when a cancel arrived and what its dataset turned out to be. So the clock carries on by itself,
-across restarts, and every reader sees the same job.
+A job's state is never stored; it is derived (in `lifecycle`) from when the job was created, how
+long jobs take, when a cancel arrived and what its dataset turned out to be. So the clock carries
+on by itself, across restarts, and every reader sees the same job.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections import Counter
@@ -19,15 +20,17 @@ from ..wire import (
     AdapterSize,
     JobState,
     ListTuningJobsResponse,
-    Status,
     SupervisedHyperParameters,
     SupervisedTuningDataStats,
     TunedModel,
     TunedModelCheckpoint,
     TuningDataStats,
     TuningJob,
+    TuningJobMetadata,
 )
-from . import listing, training
+from . import lifecycle, listing, training
+from .lifecycle import STICKABLE, Phase
+from .model_registry import ModelRef, ModelRegistry
 from .resources import (
     endpoint_name,
     experiment_name,
@@ -39,58 +42,58 @@ from .resources import (
 from .rpc import ApiError, invalid, not_found
 from .storage import DataDir
 from .store import JobRow, NewJob, Store
-from .validation import TunedModelRef, check_create, check_hyper_parameters
+from .validation import check_create, check_hyper_parameters
 
-# Shares of a job's duration: queued first, then training; a cancel takes a tenth to settle.
-PENDING_SHARE = 0.2
-CANCEL_SHARE = 0.1
-STICKABLE = (JobState.PENDING, JobState.RUNNING)
-
-
-@dataclass(frozen=True)
-class Phase:
-    state: JobState
-    update: float
-    start: float | None = None
-    end: float | None = None
-    error: Status | None = None
+__all__ = ["STICKABLE", "JobService", "Phase", "project_number"]
 
 
 class JobService:
     """The tuning-jobs behaviour behind the HTTP routes; `clock` is seconds since the epoch."""
 
     def __init__(
-        self, store: Store, data: DataDir, *, job_seconds: float, clock: Callable[[], float] = time.time
+        self,
+        store: Store,
+        data: DataDir,
+        *,
+        job_seconds: float,
+        clock: Callable[[], float] = time.time,
+        max_concurrent_jobs: int | None = None,
     ) -> None:
         self.store = store
         self.data = data
         self.job_seconds = job_seconds
         self.clock = clock
-        # Faults waiting for the next created job: {"stuck": "JOB_STATE_RUNNING"} or {"fail": "..."}.
+        # The project-wide quota of jobs tuning at once; None: no quota (jobs never wait).
+        self.max_concurrent_jobs = max_concurrent_jobs
+        # Faults waiting for the next created job: {"stuck": "JOB_STATE_RUNNING"}, {"fail": "..."}, ...
         self.next_job_controls: dict[str, Any] = {}
+        self.registry = ModelRegistry(store, lambda row: self.phase(row).state is JobState.SUCCEEDED)
 
     # --- routes ------------------------------------------------------------------------------
 
-    def create(self, project: str, location: str, job: TuningJob) -> TuningJob:
+    def create(self, project: str, location: str, job: TuningJob, *, version: str = "v1") -> TuningJob:
         source = check_create(job, location, self.data)
-        base_model, model_id = self._model_lineage(project, location, job, source)
-        model = catalogue.find_base_model(base_model)
+        number = project_number(project)
+        lineage = self._lineage(number, location, job, source)
+        model = catalogue.find_base_model(lineage.base_model)
         assert model is not None
         check_hyper_parameters(job, model)
         request = job.model_copy(deep=True)
         if not request.tuned_model_display_name:
-            request.tuned_model_display_name = f"{model.id}-{uuid.uuid4()}"
+            request.tuned_model_display_name = lineage.display_name or f"{model.id}-{uuid.uuid4()}"
         controls = {"base_model": model.id, **self.next_job_controls}
+        if lineage.source_job:
+            controls["source_job"] = lineage.source_job
         self.next_job_controls = {}
         row = self.store.insert_job(
             NewJob(
                 id=new_numeric_id(),
-                project=project_number(project),
+                project=number,
                 location=location,
                 created=self.clock(),
                 duration=self.job_seconds,
                 request=_request_fields(request),
-                model_id=model_id,
+                model_id=lineage.model_id,
                 endpoint_id=new_numeric_id(),
                 controls=controls,
             )
@@ -116,7 +119,7 @@ class JobService:
         ]
         for index, row in enumerate(rows):
             job = self.view(row)
-            if not all(match(job) for match in matches):
+            if not matches(job):
                 continue
             if len(page) == size:
                 token = listing.encode_page_token(rows[index - 1].seq)
@@ -149,31 +152,16 @@ class JobService:
 
     def phase(self, row: JobRow, now: float | None = None) -> Phase:
         now = self.clock() if now is None else now
-        started = row.created + PENDING_SHARE * row.duration
-        finished = row.created + row.duration
-        stuck = row.controls.get("stuck")
-        if row.cancelled is not None:
-            was_running = row.cancelled >= started and stuck != JobState.PENDING.value
-            settled = row.cancelled + CANCEL_SHARE * row.duration
-            start = started if was_running else None
-            if now < settled:
-                return Phase(JobState.CANCELLING, row.cancelled, start=start)
-            return Phase(JobState.CANCELLED, settled, start, settled, Status(code=1, message="CANCELLED"))
-        if stuck == JobState.PENDING.value or now < started:
-            return Phase(JobState.PENDING, row.created)
-        failure = self.outcome(row).get("failure")
-        if failure:
-            return Phase(JobState.FAILED, started, started, started, Status(code=3, message=failure))
-        if stuck == JobState.RUNNING.value or now < finished:
-            return Phase(JobState.RUNNING, started, started)
-        if row.controls.get("fail"):
-            return Phase(
-                JobState.FAILED, finished, started, finished, Status(code=13, message=row.controls["fail"])
-            )
-        return Phase(JobState.SUCCEEDED, finished, started, finished)
+        if self.max_concurrent_jobs is None:
+            slot: float | None = row.created
+        else:
+            rows = self.store.project_jobs(row.project)
+            slot = lifecycle.slots(rows, self.max_concurrent_jobs, self.outcome, now).get(row.id, row.created)
+        return lifecycle.phase(row, slot, self.outcome, now)
 
     def view(self, row: JobRow, now: float | None = None) -> TuningJob:
-        """The job as the API shows it at `now`."""
+        """The job as the API shows it at `now` (v1beta1's extra fields included; v1 drops them)."""
+        now = self.clock() if now is None else now
         phase = self.phase(row, now)
         job = TuningJob.model_validate(row.request)
         job.name = row.name
@@ -187,8 +175,15 @@ class JobService:
         if job.pre_tuned_model is not None:
             job.pre_tuned_model.base_model = row.controls["base_model"]
         if phase.start is None or (phase.state is JobState.FAILED and phase.error and phase.error.code == 3):
+            if phase.state is JobState.PENDING:
+                job.tuning_job_state = lifecycle.tuning_job_state(phase, now, row.duration, True)
             return job
         outcome = self.outcome(row)
+        steps = lifecycle.completed_steps(phase, outcome, now)
+        job.tuning_job_state = lifecycle.tuning_job_state(phase, now, row.duration, steps < outcome["steps"])
+        job.tuning_job_metadata = TuningJobMetadata(
+            completed_epoch_count=steps // outcome["steps_per_epoch"], completed_step_count=steps
+        )
         job.experiment = experiment_name(row)
         job.tuning_data_stats = TuningDataStats(
             supervised_tuning_data_stats=SupervisedTuningDataStats.model_validate(outcome["stats"])
@@ -205,35 +200,19 @@ class JobService:
             learning_rate_multiplier=outcome["learning_rate_multiplier"],
             adapter_size=AdapterSize(outcome["adapter_size"]),
         )
-        endpoint = endpoint_name(row)
-        checkpoints = None
-        if not spec.export_last_checkpoint_only:
-            per_epoch = outcome["steps_per_epoch"]
-            checkpoints = [
-                TunedModelCheckpoint(
-                    checkpoint_id=str(epoch),
-                    epoch=epoch,
-                    step=epoch * per_epoch,
-                    endpoint=endpoint if epoch == outcome["epochs"] else None,
-                )
-                for epoch in range(1, outcome["epochs"] + 1)
-            ]
-        job.tuned_model = TunedModel(model=model_name(row), endpoint=endpoint, checkpoints=checkpoints)
-
-    def serving_job(self, project: str, location: str, endpoint_id: str) -> tuple[JobRow, dict[str, Any]]:
-        """The SUCCEEDED job behind a tuned endpoint; endpoints of other jobs do not exist."""
-        row = self.store.job_by_endpoint(endpoint_id) if endpoint_id.isdigit() else None
-        if (
-            row is None
-            or row.project != project_number(project)
-            or row.location != location
-            or self.phase(row).state is not JobState.SUCCEEDED
-        ):
-            raise not_found(
-                f"Endpoint projects/{project_number(project)}/locations/{location}/endpoints/{endpoint_id} "
-                "not found."
+        endpoints = self.store.checkpoint_endpoints(row.id)
+        checkpoints = [
+            TunedModelCheckpoint(
+                checkpoint_id=checkpoint_id,
+                epoch=epoch,
+                step=step,
+                endpoint=f"{row.parent}/endpoints/{endpoints.get(checkpoint_id, row.endpoint_id)}",
             )
-        return row, {**self.outcome(row), "exchanges": self.store.exchanges(row.id)}
+            for checkpoint_id, epoch, step in checkpoints_of(outcome)
+        ]
+        job.tuned_model = TunedModel(
+            model=model_name(row), endpoint=endpoint_name(row), checkpoints=checkpoints or None
+        )
 
     def job_by_experiment(self, project: str, location: str, experiment_id: str) -> JobRow:
         job_id = experiment_id.removeprefix("tuning-experiment-")
@@ -264,6 +243,8 @@ class JobService:
             raise ApiError(
                 "FAILED_PRECONDITION", f"Tuning job {row.name} has started; it cannot stay PENDING."
             )
+        if key == "ignoreCancel" and state is JobState.CANCELLING:
+            raise ApiError("FAILED_PRECONDITION", f"Tuning job {row.name} is already cancelling.")
         controls = dict(row.controls)
         if value is None:
             controls.pop(key, None)
@@ -280,50 +261,85 @@ class JobService:
         model = catalogue.find_base_model(row.controls["base_model"])
         assert model is not None
         outcome, exchanges = training.train(TuningJob.model_validate(row.request), model, self.data)
+        endpoints: dict[str, str] = {}
         if outcome["failure"] is None:
             exchanges = (exchanges + self._inherited_exchanges(row))[: training.MAX_KEPT_EXCHANGES]
-        return self.store.settle_outcome(row.id, outcome, exchanges)
+            # Each exported checkpoint but the last (which is on the job's endpoint) has its own.
+            endpoints = {cp: _checkpoint_endpoint_id(row, cp) for cp, _, _ in checkpoints_of(outcome)[:-1]}
+        return self.store.settle_outcome(row.id, outcome, exchanges, endpoints)
 
     def _inherited_exchanges(self, row: JobRow) -> list[list[str]]:
-        """Continuous tuning keeps what the earlier version learned, after what this one did."""
-        earlier = [r for r in self.store.jobs_of_model(row.model_id) if r.model_version < row.model_version]
-        if not earlier:
+        """Continuous tuning keeps what the source version learned, after what this one did."""
+        source_id = row.controls.get("source_job")
+        earlier = self.store.job(source_id) if source_id else None
+        if earlier is None:
             return []
-        self.outcome(earlier[-1])
-        return self.store.exchanges(earlier[-1].id)
+        self.outcome(earlier)
+        return self.store.exchanges(earlier.id)
 
-    def _model_lineage(
-        self, project: str, location: str, job: TuningJob, source: TunedModelRef | None
-    ) -> tuple[str, str]:
-        """(base model id, tuned model id): a new model, or the source's for continuous tuning."""
+    def _lineage(self, project: str, location: str, job: TuningJob, source: ModelRef | None) -> Lineage:
+        """Where a new job's tuned model goes: a new model, or a new version of the source's.
+
+        As on the service: continuous tuning adds a version to the source's model, named as the
+        source, unless a new display name is given, which makes a new model (at `@1`).
+        """
         if source is None:
             assert job.base_model is not None
-            return job.base_model.removeprefix("publishers/google/models/"), new_numeric_id()
-        versions = [
-            row
-            for row in self.store.jobs_of_model(source.model_id)
-            if row.project == project_number(project)
-            and row.location == location
-            and (source.version is None or row.model_version == source.version)
-            and self.phase(row).state is JobState.SUCCEEDED
-        ]
-        if not versions:
+            return Lineage(job.base_model.removeprefix("publishers/google/models/"), new_numeric_id())
+        found = self.registry.resolve(project, location, source)
+        if found is None:
             raise invalid(
                 f"pre_tuned_model.tuned_model_name: model {source.model_id} (version "
-                f"{source.version or 'latest'}) is not a tuned model in {location}."
+                f"{source.version or 'default'}) is not a tuned model in {location}.",
+                "tuning_job.pre_tuned_model.tuned_model_name",
             )
-        base = versions[-1].controls["base_model"]
+        base = found.controls["base_model"]
         if job.base_model and catalogue.find_base_model(job.base_model) != catalogue.find_base_model(base):
             raise invalid(
-                f"base_model {job.base_model} does not match the pre-tuned model's base model {base}."
+                f"base_model {job.base_model} does not match the pre-tuned model's base model {base}.",
+                "tuning_job.base_model",
             )
-        return base, source.model_id
+        checkpoint = job.pre_tuned_model.checkpoint_id if job.pre_tuned_model else None
+        known = [cp for cp, _, _ in checkpoints_of(self.outcome(found))]
+        if checkpoint and checkpoint not in known:
+            raise invalid(
+                f"pre_tuned_model.checkpoint_id: {found.model_id}@{found.model_version} has no checkpoint "
+                f"{checkpoint!r}; it has {', '.join(known)}.",
+                "tuning_job.pre_tuned_model.checkpoint_id",
+            )
+        name = self.registry.display_name(found)
+        if job.tuned_model_display_name and job.tuned_model_display_name != name:
+            return Lineage(base, new_numeric_id(), source_job=found.id)
+        return Lineage(base, found.model_id, name, found.id)
+
+
+@dataclass(frozen=True)
+class Lineage:
+    base_model: str
+    model_id: str
+    display_name: str | None = None  # the source's, for a new version of it
+    source_job: str | None = None  # the job whose tuned model continuous tuning starts from
+
+
+def checkpoints_of(outcome: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """(checkpoint id, epoch, step) per exported checkpoint: every epoch, or only the last."""
+    epochs, per_epoch = int(outcome["epochs"]), int(outcome["steps_per_epoch"])
+    first = epochs if outcome.get("last_checkpoint_only") else 1
+    return [(str(epoch), epoch, epoch * per_epoch) for epoch in range(first, epochs + 1)]
+
+
+def _checkpoint_endpoint_id(row: JobRow, checkpoint_id: str) -> str:
+    """A stable 19-digit id, so that whoever settles the outcome first gives the same endpoints."""
+    digest = hashlib.sha256(f"{row.endpoint_id}/checkpoint/{checkpoint_id}".encode()).hexdigest()
+    return str(10**18 + int(digest, 16) % (9 * 10**18))
 
 
 def _request_fields(job: TuningJob) -> dict[str, Any]:
     """The caller's fields only: output-only fields in a create body are ignored, as on the service."""
     kept = job.to_json_dict()
     for output in ("name", "state", "createTime", "startTime", "endTime", "updateTime", "error",
-                   "experiment", "tunedModel", "tuningDataStats", "gcsMetricsUri"):  # fmt: skip
+                   "experiment", "tunedModel", "tuningDataStats", "gcsMetricsUri", "tuningJobState",
+                   "tuningJobMetadata", "evaluateDatasetRuns", "pipelineJob", "satisfiesPzs",
+                   "satisfiesPzi"):  # fmt: skip
         kept.pop(output, None)
     return kept

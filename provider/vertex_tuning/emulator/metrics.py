@@ -13,7 +13,7 @@ import hashlib
 import math
 from typing import Any
 
-from .jobs import Phase
+from .lifecycle import Phase, step_times
 from .resources import experiment_id, experiment_name, rfc3339
 from .rpc import not_found
 from .store import JobRow
@@ -26,7 +26,11 @@ RUN_ID = "tuning"
 
 def tensorboard_id(row: JobRow) -> str:
     """One TensorBoard per project and location, as the service creates on first tuning."""
-    digest = hashlib.sha256(f"{row.project}/{row.location}/tensorboard".encode()).hexdigest()
+    return location_tensorboard_id(row.project, row.location)
+
+
+def location_tensorboard_id(project_number: str, location: str) -> str:
+    digest = hashlib.sha256(f"{project_number}/{location}/tensorboard".encode()).hexdigest()
     return str(10**18 + int(digest, 16) % (9 * 10**18))
 
 
@@ -69,11 +73,42 @@ def context(row: JobRow, phase: Phase) -> dict[str, Any]:
     }
 
 
-def runs(row: JobRow, phase: Phase) -> dict[str, Any]:
+def tensorboard(project_number: str, location: str, first_start: float) -> dict[str, Any]:
+    """The location's TensorBoard, created when its first tuning job started."""
+    tb_id = location_tensorboard_id(project_number, location)
+    when = rfc3339(first_start)
+    return {
+        "name": f"projects/{project_number}/locations/{location}/tensorboards/{tb_id}",
+        "displayName": "Default TensorBoard for tuning jobs",
+        "blobStoragePathPrefix": f"cloud-ai-platform-{tb_id}",
+        "isDefault": True,
+        "etag": tb_id[-8:],
+        "createTime": when,
+        "updateTime": when,
+    }
+
+
+def experiment(row: JobRow, phase: Phase) -> dict[str, Any]:
     assert phase.start is not None
     when = rfc3339(phase.start)
-    run = {"name": run_name(row), "displayName": RUN_ID, "createTime": when, "updateTime": when}
-    return {"tensorboardRuns": [run]}
+    return {
+        "name": f"{tensorboard_name(row)}/experiments/{experiment_id(row)}",
+        "displayName": experiment_id(row),
+        "source": "vertex-ai-tuning",
+        "etag": str(row.seq),
+        "createTime": when,
+        "updateTime": when,
+    }
+
+
+def run(row: JobRow, phase: Phase) -> dict[str, Any]:
+    assert phase.start is not None
+    when = rfc3339(phase.start)
+    return {"name": run_name(row), "displayName": RUN_ID, "createTime": when, "updateTime": when}
+
+
+def runs(row: JobRow, phase: Phase) -> dict[str, Any]:
+    return {"tensorboardRuns": [run(row, phase)]}
 
 
 def series_names(outcome: dict[str, Any]) -> tuple[str, ...]:
@@ -81,28 +116,36 @@ def series_names(outcome: dict[str, Any]) -> tuple[str, ...]:
 
 
 def time_series_list(row: JobRow, phase: Phase, outcome: dict[str, Any]) -> dict[str, Any]:
+    return {"tensorboardTimeSeries": [_series(row, phase, display) for display in series_names(outcome)]}
+
+
+def time_series(row: JobRow, phase: Phase, outcome: dict[str, Any], wanted: str) -> dict[str, Any]:
+    return _series(row, phase, _display(outcome, wanted))
+
+
+def _series(row: JobRow, phase: Phase, display: str) -> dict[str, Any]:
     assert phase.start is not None
     when = rfc3339(phase.start)
     return {
-        "tensorboardTimeSeries": [
-            {
-                "name": f"{run_name(row)}/timeSeries/{series_id(display)}",
-                "displayName": display,
-                "valueType": "SCALAR",
-                "pluginName": "scalars",
-                "createTime": when,
-                "updateTime": when,
-            }
-            for display in series_names(outcome)
-        ]
+        "name": f"{run_name(row)}/timeSeries/{series_id(display)}",
+        "displayName": display,
+        "valueType": "SCALAR",
+        "pluginName": "scalars",
+        "createTime": when,
+        "updateTime": when,
     }
 
 
-def read(row: JobRow, phase: Phase, outcome: dict[str, Any], wanted: str, now: float) -> dict[str, Any]:
+def _display(outcome: dict[str, Any], wanted: str) -> str:
     by_id = {series_id(display): display for display in series_names(outcome)}
     if wanted not in by_id:
         raise not_found(f"TensorboardTimeSeries {wanted} not found in run {RUN_ID}.")
-    display = by_id[wanted]
+    return by_id[wanted]
+
+
+def read(row: JobRow, phase: Phase, outcome: dict[str, Any], wanted: str, now: float) -> dict[str, Any]:
+    """`:read` of one series: every point recorded by `now`."""
+    display = _display(outcome, wanted)
     return {
         "timeSeriesData": {
             "tensorboardTimeSeriesId": wanted,
@@ -119,18 +162,12 @@ def points(
     row: JobRow, phase: Phase, outcome: dict[str, Any], display: str, now: float
 ) -> list[tuple[int, float, float]]:
     """(step, wall time, value) for every step recorded by `now`: all of them once the job succeeded."""
-    assert phase.start is not None
     steps = int(outcome["steps"])
     per_epoch = int(outcome["steps_per_epoch"])
-    first, last = phase.start, row.created + row.duration
-    stop = min(now, phase.end if phase.end is not None else now, last)
-    recorded = [step for step in range(1, steps + 1) if first + (last - first) * step / steps <= stop]
+    recorded = step_times(phase, outcome, now)
     if display.startswith("/eval_"):
-        recorded = [step for step in recorded if step % per_epoch == 0 or step == steps]
-    return [
-        (step, first + (last - first) * step / steps, _value(row, outcome, display, step, steps))
-        for step in recorded
-    ]
+        recorded = [(step, when) for step, when in recorded if step % per_epoch == 0 or step == steps]
+    return [(step, when, _value(row, outcome, display, step, steps)) for step, when in recorded]
 
 
 def _value(row: JobRow, outcome: dict[str, Any], display: str, step: int, steps: int) -> float:

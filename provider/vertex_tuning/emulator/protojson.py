@@ -1,24 +1,28 @@
 """proto3 JSON as Google's REST front end reads and writes it, for the emulator's bodies.
 
-In: one JSON object, camelCase or snake_case, unknown fields refused with Google's wording
-("Invalid JSON payload received. Unknown name ..."), wrong types named by their snake_case path.
+In: one JSON object (trailing commas allowed, as Google's parser allows them), read against the
+discovery schema of the request's version (`schema`): every declared field in camelCase or
+snake_case, unknown names refused with Google's wording ("Invalid JSON payload received. Unknown
+name ..."), wrong types named by their snake_case path, every problem listed at once.
 Out: enums by name, or by number when the caller asked for `$alt=json;enum-encoding=int`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from pydantic.alias_generators import to_snake
 
 from ..wire import AdapterSize, FinishReason, JobState, WireModel
+from . import schema
 from .metrics import VALUE_TYPES
-from .rpc import invalid
+from .rpc import bad_request, invalid
 
 M = TypeVar("M", bound=WireModel)
+_TRAILING_COMMA = re.compile(r",\s*[}\]]")
 
 # Enums spelled as integers when the caller asks for `$alt=json;enum-encoding=int`.
 _ENUM_NUMBERS: dict[str, dict[str, int]] = {
@@ -33,7 +37,7 @@ def load_object(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        value = json.loads(body)
+        value = json.loads(_without_trailing_commas(body.decode("utf-8")))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         reason = error.msg if isinstance(error, json.JSONDecodeError) else "not UTF-8"
         raise invalid(f"Invalid JSON payload received. {reason}.") from None
@@ -44,19 +48,28 @@ def load_object(body: bytes) -> dict[str, Any]:
     return value
 
 
-def parse_message(model: type[M], body: bytes, root: str) -> M:
-    data = load_object(body)
+def read_body(body: bytes, version: str, message: str, root: str) -> dict[str, Any]:
+    """The body in canonical proto3 JSON, or a 400 listing every problem against the schema."""
+    value, violations = schema.read(load_object(body), version, message, root)
+    if violations:
+        raise bad_request([(v.field, v.description) for v in violations])
+    return value
+
+
+def parse_message(model: type[M], body: bytes, version: str, message: str, root: str) -> M:
+    """A wire model of a body read against `message` of the discovery schema."""
+    return to_model(model, read_body(body, version, message, root), root)
+
+
+def to_model(model: type[M], value: dict[str, Any], root: str) -> M:
     try:
-        message = model.model_validate(data)
+        return model.model_validate(value)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join([root] * bool(root) + [to_snake(str(part)) for part in first["loc"]])
-        raise invalid(f"Invalid value at '{where}': {first['msg']}.") from None
-    for where, name in unknown_fields(message, root):
-        raise invalid(
-            f"Invalid JSON payload received. Unknown name \"{name}\" at '{where}': Cannot find field."
-        )
-    return message
+        violations = []
+        for problem in error.errors():
+            where = ".".join([root] * bool(root) + [to_snake(str(part)) for part in problem["loc"]])
+            violations.append((where, f"Invalid value at '{where}': {problem['msg']}."))
+        raise bad_request(violations) from None
 
 
 def parse_empty(body: bytes) -> None:
@@ -65,19 +78,32 @@ def parse_empty(body: bytes) -> None:
             raise invalid(f'Invalid JSON payload received. Unknown name "{name}": Cannot find field.')
 
 
-def unknown_fields(message: BaseModel, where: str) -> Iterable[tuple[str, str]]:
-    for name in message.model_extra or {}:
-        yield where, name
-    for name in type(message).model_fields:
-        yield from _unknown_in(getattr(message, name), ".".join(filter(None, [where, name])))
-
-
-def _unknown_in(value: Any, where: str) -> Iterable[tuple[str, str]]:
-    if isinstance(value, BaseModel):
-        yield from unknown_fields(value, where)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _unknown_in(item, f"{where}[{index}]")
+def _without_trailing_commas(text: str) -> str:
+    """Drop a comma that closes an object or array (`[1, 2,]`), leaving strings untouched."""
+    if not _TRAILING_COMMA.search(text):
+        return text
+    out: list[str] = []
+    pending: int | None = None  # index in `out` of a comma that may turn out to be trailing
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string, pending = True, None
+        elif char == ",":
+            pending = len(out)
+        elif char in "}]" and pending is not None:
+            out[pending] = ""
+            pending = None
+        elif not char.isspace():
+            pending = None
+        out.append(char)
+    return "".join(out)
 
 
 def enums_to_numbers(value: Any) -> Any:

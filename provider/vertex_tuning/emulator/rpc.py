@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..wire import ErrorBody, ErrorEnvelope
@@ -38,22 +39,43 @@ HTTP_STATUS_NAMES = {
 }
 
 
-class ApiError(Exception):
-    """An error the emulator answers with, in Google's envelope."""
+BAD_REQUEST_TYPE = "type.googleapis.com/google.rpc.BadRequest"
 
-    def __init__(self, status: str, message: str, *, http_status: int | None = None) -> None:
+
+class ApiError(Exception):
+    """An error the emulator answers with, in Google's envelope (field violations as BadRequest)."""
+
+    def __init__(
+        self,
+        status: str,
+        message: str,
+        *,
+        http_status: int | None = None,
+        violations: Sequence[tuple[str, str]] = (),
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.http_status = http_status or STATUS_CODES[status][0]
+        self.violations = list(violations)
 
     def envelope(self) -> dict[str, Any]:
-        body = ErrorBody(code=self.http_status, message=self.message, status=self.status)
+        details = None
+        if self.violations:
+            field_violations = [{"field": field, "description": text} for field, text in self.violations]
+            details = [{"@type": BAD_REQUEST_TYPE, "fieldViolations": field_violations}]
+        body = ErrorBody(code=self.http_status, message=self.message, status=self.status, details=details)
         return ErrorEnvelope(error=body).to_json_dict()
 
 
-def invalid(message: str) -> ApiError:
-    return ApiError("INVALID_ARGUMENT", message)
+def invalid(message: str, field: str | None = None) -> ApiError:
+    """One problem; naming `field` adds it as a BadRequest field violation."""
+    return ApiError("INVALID_ARGUMENT", message, violations=[(field, message)] if field else ())
+
+
+def bad_request(violations: Sequence[tuple[str, str]], status: str = "INVALID_ARGUMENT") -> ApiError:
+    """Every problem found at once: the message lists them, one a line, and so do the details."""
+    return ApiError(status, "\n".join(text for _, text in violations), violations=violations)
 
 
 def not_found(message: str) -> ApiError:

@@ -34,9 +34,12 @@ class EmulatorServer:
         job_seconds: float = DEFAULT_JOB_SECONDS,
         faults: list[Fault] | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_concurrent_jobs: int | None = None,
     ) -> None:
         if job_seconds <= 0:
             raise ValueError(f"job_seconds must be positive, got {job_seconds}")
+        if max_concurrent_jobs is not None and max_concurrent_jobs < 1:
+            raise ValueError(f"max_concurrent_jobs must be at least 1, got {max_concurrent_jobs}")
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.state_file = Path(state_file) if state_file else self.data_dir / STATE_FILE_NAME
@@ -45,6 +48,7 @@ class EmulatorServer:
         self.job_seconds = job_seconds
         self.initial_faults = list(faults or [])
         self.max_body_bytes = max_body_bytes
+        self.max_concurrent_jobs = max_concurrent_jobs
         self._port: int | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -73,7 +77,12 @@ class EmulatorServer:
 
     def build(self) -> uvicorn.Server:
         self._store = Store(self.state_file)
-        jobs = JobService(self._store, DataDir(self.data_dir), job_seconds=self.job_seconds)
+        jobs = JobService(
+            self._store,
+            DataDir(self.data_dir),
+            job_seconds=self.job_seconds,
+            max_concurrent_jobs=self.max_concurrent_jobs,
+        )
         self.emulator = Emulator(jobs, max_body_bytes=self.max_body_bytes)
         for fault in self.initial_faults:
             self.emulator.faults.add(fault)

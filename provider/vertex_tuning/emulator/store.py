@@ -35,6 +35,17 @@ CREATE TABLE IF NOT EXISTS exchanges (
     job_id TEXT PRIMARY KEY REFERENCES jobs (id),
     data TEXT NOT NULL
 );
+-- An exported checkpoint's own endpoint (the last checkpoint's is the job's endpoint_id).
+CREATE TABLE IF NOT EXISTS checkpoint_endpoints (
+    endpoint_id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL REFERENCES jobs (id),
+    checkpoint_id TEXT NOT NULL
+);
+-- What models.patch / contexts.patch changed, by resource ("models/{id}@{version}", "contexts/{id}").
+CREATE TABLE IF NOT EXISTS patches (
+    name TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS jobs_by_parent ON jobs (project, location, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_model ON jobs (model_id, model_version);
 """
@@ -142,6 +153,10 @@ class Store:
             "SELECT * FROM jobs WHERE project = ? AND location = ? ORDER BY seq DESC", (project, location)
         )
 
+    def project_jobs(self, project: str) -> list[JobRow]:
+        """A project's jobs in every location, oldest first (the tuning quota is project-wide)."""
+        return self._many("SELECT * FROM jobs WHERE project = ? ORDER BY seq", (project,))
+
     def all_jobs(self) -> list[JobRow]:
         return self._many("SELECT * FROM jobs ORDER BY seq", ())
 
@@ -150,7 +165,11 @@ class Store:
         self._write("UPDATE jobs SET cancelled = ? WHERE id = ? AND cancelled IS NULL", (when, job_id))
 
     def settle_outcome(
-        self, job_id: str, outcome: dict[str, Any], exchanges: list[list[str]]
+        self,
+        job_id: str,
+        outcome: dict[str, Any],
+        exchanges: list[list[str]],
+        checkpoint_endpoints: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """Store the dataset verdict once; whoever settles first wins, and everyone gets that one."""
         with self._lock:
@@ -165,6 +184,11 @@ class Store:
                         "INSERT OR REPLACE INTO exchanges (job_id, data) VALUES (?, ?)",
                         (job_id, json.dumps(exchanges)),
                     )
+                    self._db.executemany(
+                        "INSERT OR IGNORE INTO checkpoint_endpoints (endpoint_id, job_id, checkpoint_id)"
+                        " VALUES (?, ?, ?)",
+                        [(endpoint, job_id, cp) for cp, endpoint in (checkpoint_endpoints or {}).items()],
+                    )
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -178,6 +202,41 @@ class Store:
         with self._lock:
             found = self._db.execute("SELECT data FROM exchanges WHERE job_id = ?", (job_id,)).fetchone()
         return list(json.loads(found[0])) if found else []
+
+    def checkpoint_endpoint(self, endpoint_id: str) -> tuple[str, str] | None:
+        """(job id, checkpoint id) behind a checkpoint's own endpoint."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT job_id, checkpoint_id FROM checkpoint_endpoints WHERE endpoint_id = ?", (endpoint_id,)
+            ).fetchone()
+        return (found[0], found[1]) if found else None
+
+    def checkpoint_endpoints(self, job_id: str) -> dict[str, str]:
+        """{checkpoint id: endpoint id} of a job's exported checkpoints with their own endpoint."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT checkpoint_id, endpoint_id FROM checkpoint_endpoints WHERE job_id = ?", (job_id,)
+            ).fetchall()
+        return {row[0]: row[1] for row in rows}
+
+    def patch(self, name: str) -> dict[str, Any]:
+        with self._lock:
+            found = self._db.execute("SELECT data FROM patches WHERE name = ?", (name,)).fetchone()
+        return dict(json.loads(found[0])) if found else {}
+
+    def set_patches(self, patches: dict[str, dict[str, Any]]) -> None:
+        """Replace what several resources' patches hold, at once (an alias moving between versions)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO patches (name, data) VALUES (?, ?)",
+                    [(name, json.dumps(data)) for name, data in patches.items()],
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     def set_controls(self, job_id: str, controls: dict[str, Any]) -> None:
         self._write("UPDATE jobs SET controls = ? WHERE id = ?", (json.dumps(controls), job_id))

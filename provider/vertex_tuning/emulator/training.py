@@ -63,6 +63,7 @@ def train(job: TuningJob, model: catalogue.BaseModel, data: DataDir) -> tuple[di
         "steps_per_epoch": per_epoch,
         "steps": per_epoch * epochs,
         "validation": bool(spec.validation_dataset_uri),
+        "last_checkpoint_only": bool(spec.export_last_checkpoint_only),
         "stats": _stats(training, epochs, per_epoch * epochs).to_json_dict(),
     }
     return outcome, exchanges

@@ -12,25 +12,39 @@ import hashlib
 import re
 from typing import Any
 
-from ..datasets import estimate_tokens, truncate_to_tokens
+from ..datasets import TOKENS_PER_IMAGE, estimate_tokens, truncate_to_tokens
 from ..wire import (
     Candidate,
     Content,
     FinishReason,
     GenerateContentRequest,
     GenerateContentResponse,
+    ModalityTokenCount,
     Part,
     UsageMetadata,
 )
+from . import structured
 from .resources import timestamp
 from .rpc import invalid
 from .store import JobRow
+from .tuned_models import Serving
+
+__all__ = ["answer", "check_request", "count_tokens", "invalid", "stream"]
 
 MAX_CANDIDATES = 8
 DEFAULT_TEMPERATURE = 1.0  # Gemini's default
 _WORD = re.compile(r"\w+")
 _STREAM_PIECE = re.compile(r"\S+\s*|\s+")
 _WORDS_PER_CHUNK = 4
+# Tokens per media part by modality (estimates; the service counts by size and duration).
+_MEDIA_TOKENS = {"IMAGE": TOKENS_PER_IMAGE, "DOCUMENT": TOKENS_PER_IMAGE, "VIDEO": 1290, "AUDIO": 320}
+_MODALITIES = {
+    "image": "IMAGE",
+    "video": "VIDEO",
+    "audio": "AUDIO",
+    "application": "DOCUMENT",
+    "text": "TEXT",
+}
 
 
 def check_request(request: GenerateContentRequest) -> None:
@@ -51,9 +65,8 @@ def check_request(request: GenerateContentRequest) -> None:
         raise invalid("generation_config.stop_sequences holds at most 5 sequences.")
 
 
-def answer(
-    request: GenerateContentRequest, row: JobRow, outcome: dict[str, Any], now: float
-) -> GenerateContentResponse:
+def answer(request: GenerateContentRequest, serving: Serving, now: float) -> GenerateContentResponse:
+    row, outcome = serving.row, serving.outcome
     candidates = [
         Candidate(
             index=index,
@@ -72,10 +85,9 @@ def answer(
     )
 
 
-def stream(
-    request: GenerateContentRequest, row: JobRow, outcome: dict[str, Any], now: float
-) -> list[GenerateContentResponse]:
+def stream(request: GenerateContentRequest, serving: Serving, now: float) -> list[GenerateContentResponse]:
     """The same answer as `answer`, a few words per chunk; the last chunk carries finish and usage."""
+    row, outcome = serving.row, serving.outcome
     texts = _candidate_texts(request, outcome)
     chunks: list[GenerateContentResponse] = []
     for index, (text, reason) in enumerate(texts):
@@ -108,7 +120,10 @@ def _candidate_texts(
     temperature = config.temperature if config and config.temperature is not None else DEFAULT_TEMPERATURE
     ranked = _ranked_answers(request, outcome["exchanges"])
     texts = [ranked[(index if temperature > 0 else 0) % len(ranked)] for index in range(count)]
-    return [_finish(text, request) for text in texts]
+    finished = [_finish(text, request) for text in texts]
+    if config is not None and structured.wants_json(config):
+        return [(structured.as_json(text, config), reason) for text, reason in finished]
+    return finished
 
 
 def _ranked_answers(request: GenerateContentRequest, exchanges: list[list[str]]) -> list[str]:
@@ -135,19 +150,47 @@ def _finish(text: str, request: GenerateContentRequest) -> tuple[str, FinishReas
     return text, FinishReason.STOP
 
 
+def count_tokens(request: GenerateContentRequest) -> dict[str, Any]:
+    """countTokens: the prompt's tokens, as generateContent's usage counts them."""
+    details = _prompt_details(request)
+    characters = sum(len(content.text) for content in request.contents)
+    return {
+        "totalTokens": sum(details.values()),
+        "totalBillableCharacters": characters,
+        "promptTokensDetails": [{"modality": name, "tokenCount": count} for name, count in details.items()],
+    }
+
+
+def _prompt_details(request: GenerateContentRequest) -> dict[str, int]:
+    """Prompt tokens per modality: text by the shared estimate, media parts by a flat estimate each."""
+    details = {"TEXT": 0}
+    contents = [*request.contents, *([request.system_instruction] if request.system_instruction else [])]
+    for content in contents:
+        for part in content.parts:
+            details["TEXT"] += estimate_tokens(part.text or "")
+            media = part.inline_data or part.file_data
+            if media is not None:
+                modality = _MODALITIES.get((media.mime_type or "").split("/")[0], "DOCUMENT")
+                details[modality] = details.get(modality, 0) + _MEDIA_TOKENS.get(modality, 0)
+    return details
+
+
 def _usage(request: GenerateContentRequest, texts: list[str]) -> UsageMetadata:
-    prompt = sum(estimate_tokens(content.text) for content in request.contents)
-    if request.system_instruction is not None:
-        prompt += estimate_tokens(request.system_instruction.text)
+    details = _prompt_details(request)
+    prompt = sum(details.values())
     answered = sum(estimate_tokens(text) for text in texts)
     return UsageMetadata(
-        prompt_token_count=prompt, candidates_token_count=answered, total_token_count=prompt + answered
+        prompt_token_count=prompt,
+        candidates_token_count=answered,
+        total_token_count=prompt + answered,
+        prompt_tokens_details=[ModalityTokenCount(modality=m, token_count=n) for m, n in details.items()],
+        candidates_tokens_details=[ModalityTokenCount(modality="TEXT", token_count=answered)],
     )
 
 
 def _last_user_text(request: GenerateContentRequest) -> str:
     for content in reversed(request.contents):
-        if content.role in (None, "user") and content.text:
+        if (content.role or "user").lower() == "user" and content.text:
             return content.text
     return request.contents[-1].text
 
