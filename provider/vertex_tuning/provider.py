@@ -31,7 +31,7 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel
 
-from . import concurrency, names, ownership, pricing, settings, spec, staging, wire
+from . import concurrency, host_errors, names, ownership, pricing, settings, spec, staging, wire
 from .client import MetricPoint, VertexClient
 from .errors import ConfigurationError, NotFoundError, VertexTuningError
 from .lifecycle import Lifecycle
@@ -112,6 +112,7 @@ class TuningJobProvider(ResourceProvider):
             stderr_line(f"{error}; using {concurrency.DEFAULT_MAX_CONCURRENT_OPERATIONS}")
             workers = concurrency.DEFAULT_MAX_CONCURRENT_OPERATIONS
         concurrency.widen_host_worker_pool(workers)
+        host_errors.readable_errors_in_host()
 
     # --- engine calls ---------------------------------------------------------------------
 
