@@ -83,8 +83,8 @@ def widen_host_worker_pool(workers: int = DEFAULT_MAX_CONCURRENT_OPERATIONS) -> 
     return True
 
 
-def _find_server_pool() -> ThreadPoolExecutor:
-    """The executor of the one started grpc server in this process."""
+def started_server_state() -> Any:
+    """grpc's state of the one started server in this process (the provider host's)."""
     grpc_server = sys.modules.get("grpc._server")
     state_type = getattr(grpc_server, "_ServerState", None)
     if not isinstance(state_type, type):
@@ -98,7 +98,12 @@ def _find_server_pool() -> ThreadPoolExecutor:
     ]
     if len(started) != 1:
         raise UnexpectedHostLayout(f"expected one started grpc server, found {len(started)}")
-    pool = getattr(started[0], "thread_pool", None)
+    return started[0]
+
+
+def _find_server_pool() -> ThreadPoolExecutor:
+    """The executor of the one started grpc server in this process."""
+    pool = getattr(started_server_state(), "thread_pool", None)
     if not isinstance(pool, ThreadPoolExecutor):
         raise UnexpectedHostLayout(f"server thread pool is {type(pool).__name__}, not ThreadPoolExecutor")
     return pool

@@ -23,6 +23,10 @@ class ConfigurationError(VertexTuningError):
     """Missing or invalid settings: project, location, emulator host, credentials."""
 
 
+class EngineCancelledError(VertexTuningError):
+    """Pulumi asked the provider to cancel (the first Ctrl-C) while it waited (cancellation.py)."""
+
+
 class InvalidNameError(ConfigurationError):
     """A project, location, id or resource name that is not safe to put in a host name or a path."""
 

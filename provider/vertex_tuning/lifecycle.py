@@ -29,6 +29,7 @@ from .errors import (
     ApiError,
     ConfigurationError,
     DeadlineExceededError,
+    EngineCancelledError,
     FailedPreconditionError,
     InternalError,
     InvalidArgumentError,
@@ -92,6 +93,13 @@ class WaitInterruptedError(VertexTuningError):
     """Waiting failed (an error polling could not ride through); the job keeps running."""
 
     def __init__(self, job_name: str, error: Exception) -> None:
+        if isinstance(error, EngineCancelledError):
+            super().__init__(
+                f"Pulumi was interrupted (Ctrl-C): stopped waiting for tuning job {job_name}, which keeps "
+                "running. Run `pulumi up` again to adopt it (the next create never starts a second job), "
+                f"or stop it with `vertex-tuning jobs cancel {job_name}`."
+            )
+            return
         super().__init__(
             f"Tuning job {job_name} keeps running, but waiting for it failed: {error}. Fix that, then run "
             "`pulumi up` again: the next create adopts this job, it never starts a second one. If it is "

@@ -31,7 +31,7 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel
 
-from . import concurrency, host_errors, names, ownership, pricing, settings, spec, staging, wire
+from . import cancellation, concurrency, host_errors, names, ownership, pricing, settings, spec, staging, wire
 from .client import MetricPoint, VertexClient
 from .errors import ConfigurationError, NotFoundError, VertexTuningError
 from .lifecycle import Lifecycle
@@ -113,6 +113,7 @@ class TuningJobProvider(ResourceProvider):
             workers = concurrency.DEFAULT_MAX_CONCURRENT_OPERATIONS
         concurrency.widen_host_worker_pool(workers)
         host_errors.readable_errors_in_host()
+        cancellation.hook_cancel_rpc()
 
     # --- engine calls ---------------------------------------------------------------------
 
@@ -272,7 +273,8 @@ class TuningJobProvider(ResourceProvider):
         resolved = self._settings(project, location)
         if api_version is not None:
             resolved = replace(resolved, api_version=api_version)
-        return Lifecycle(_client(resolved))
+        # Waits sleep on the engine's Cancel: one Ctrl-C stops them (cancellation.py).
+        return Lifecycle(_client(resolved), sleep=cancellation.sleep)
 
     def _lifecycle_for(self, job_name: str, props: Mapping[str, Any]) -> Lifecycle:
         name = names.TuningJobName.parse(job_name)
