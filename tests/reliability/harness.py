@@ -15,7 +15,7 @@ from typing import Any
 
 from support.emulator import PROJECT, InProcessEmulator, RunningEmulator, sample_dataset
 from support.provider_host import HostCallError, ProviderHost
-from vertex_tuning.emulator.jobs import PENDING_SHARE
+from vertex_tuning.emulator.lifecycle import PENDING_SHARE
 from vertex_tuning.emulator.resources import project_number
 from vertex_tuning.provider import TuningJobProvider
 
