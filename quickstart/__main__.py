@@ -15,7 +15,7 @@ config = pulumi.Config()
 
 job = TuningJob(
     "support-bot",
-    base_model=config.get("baseModel") or "gemini-2.5-flash",
+    base_model=config.get("baseModel") or "gemini-3.1-flash-lite",
     training_dataset_uri=config.get("trainingDatasetUri") or DEFAULT_DATASET_URI,
     epoch_count=3,
     adapter_size=4,

@@ -44,7 +44,7 @@ if promote_from:
 
 job = TuningJob(
     "support-bot",
-    base_model=config.get("baseModel") or "gemini-2.5-flash",
+    base_model=config.get("baseModel") or "gemini-3.1-flash-lite",
     training_dataset_uri=training_dataset,
     validation_dataset_uri=config.require("validationDatasetUri"),
     epoch_count=config.get_int("epochCount") or 3,

@@ -32,7 +32,7 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from . import concurrency, names, settings, spec, staging, wire
+from . import catalogue, concurrency, names, settings, spec, staging, wire
 from .client import MetricPoint, VertexClient
 from .errors import ConfigurationError, NotFoundError, VertexTuningError
 from .lifecycle import (
@@ -168,6 +168,8 @@ class TuningJobProvider(ResourceProvider):
         # Local dataset files get their content-addressed gs:// URIs here (read, never uploaded).
         props, dataset_problems = staging.plan_local_datasets(props, self._config.get(staging.STAGING_CONFIG))
         found = config_problems + dataset_problems + spec.problems(props)
+        for name, warning in spec.warnings(props):
+            stderr_line(f"warning: {name}: {warning}")
         return CheckResult(
             spec.canonical_inputs(props), [CheckFailure(name, reason) for name, reason in found]
         )
@@ -219,6 +221,7 @@ class TuningJobProvider(ResourceProvider):
             job = lifecycle.client.get_tuning_job(id_)
         except NotFoundError:
             return ReadResult("", {})
+        _note_retired_base_model(job)
         given = _inputs_only(props)
         echoed = {key: value for key, value in _inputs_from_job(job).items() if given.get(key) is None}
         inputs = {**spec.canonical_inputs(given), **echoed}
@@ -388,6 +391,15 @@ def _final_metrics(lifecycle: Lifecycle, job: wire.TuningJob) -> dict[str, dict[
         "training_metrics": {name: value for name, value in last.items() if name.startswith("train_")},
         "validation_metrics": {name: value for name, value in last.items() if name.startswith("eval_")},
     }
+
+
+def _note_retired_base_model(job: wire.TuningJob) -> None:
+    """A refresh says so when the job's tuned endpoint stopped serving with its base model."""
+    base = job.base_model or (job.pre_tuned_model.base_model if job.pre_tuned_model else None)
+    model = catalogue.find_base_model(base) if base else None
+    ended = model.serving_ended(catalogue.today()) if model is not None else None
+    if ended is not None and job.job_state is wire.JobState.SUCCEEDED:
+        stderr_line(f"{job.name}: {ended}")
 
 
 def _inputs_from_job(job: wire.TuningJob) -> dict[str, Any]:

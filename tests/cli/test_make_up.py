@@ -126,8 +126,8 @@ if args[0] == "up":
     settings = resolve_settings()
     spec = SupervisedTuningSpec(training_dataset_uri="{dataset}")
     with VertexClient(settings) as client:
-        job = client.create_tuning_job(settings.project, settings.location,
-                                       TuningJob(base_model="gemini-2.5-flash", supervised_tuning_spec=spec))
+        request = TuningJob(base_model="gemini-3.1-flash-lite", supervised_tuning_spec=spec)
+        job = client.create_tuning_job(settings.project, settings.location, request)
         while not job.job_state.is_terminal:
             time.sleep(0.1)
             job = client.get_tuning_job(job.name)

@@ -18,7 +18,7 @@ from vertex_tuning.datasets import (
     validate_dataset_lines,
 )
 
-FLASH = catalogue.BASE_MODELS["gemini-2.5-flash"]
+FLASH = catalogue.BASE_MODELS["gemini-3.1-flash-lite"]
 LEGACY = catalogue.BASE_MODELS["gemini-1.0-pro-002"]
 TEXT_ONLY = catalogue.BASE_MODELS["translation-llm-002"]
 

@@ -40,7 +40,7 @@ def test_create_answers_pending_with_project_number_and_numeric_id(em, version):
     assert job["state"] == "JOB_STATE_PENDING"
     assert job["createTime"] == job["updateTime"]
     assert not {"experiment", "tunedModel", "startTime", "endTime"} & set(job)
-    assert job["tunedModelDisplayName"].startswith("gemini-2.5-flash-")
+    assert job["tunedModelDisplayName"].startswith("gemini-3.1-flash-lite-")
     # The id and the number reach the same job, on either version.
     for project in (PROJECT, number):
         again = em.http.get(
@@ -88,7 +88,7 @@ def test_export_last_checkpoint_only_gives_no_intermediate_checkpoints(em):
 
 def test_snake_case_and_integer_enums_are_accepted(em):
     body = {
-        "base_model": "gemini-2.5-flash",
+        "base_model": "gemini-3.1-flash-lite",
         "supervised_tuning_spec": {
             "training_dataset_uri": TRAIN,
             "hyper_parameters": {"epoch_count": 3, "adapter_size": 2, "learning_rate_multiplier": "0.5"},
@@ -125,8 +125,8 @@ def test_identical_creates_make_two_jobs(em):
             {"baseModel": "gemini-9-ultra", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN}},
             "base_model",
         ),
-        ({"baseModel": "gemini-2.5-flash"}, "supervised_tuning_spec"),
-        ({"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {}}, "training_dataset_uri"),
+        ({"baseModel": "gemini-3.1-flash-lite"}, "supervised_tuning_spec"),
+        ({"baseModel": "gemini-3.1-flash-lite", "supervisedTuningSpec": {}}, "training_dataset_uri"),
         (job_body("s3://bucket/x.jsonl"), "training_dataset_uri"),
         (job_body("gs://b/../../etc/passwd"), "training_dataset_uri"),
         (job_body(TRAIN, tunedModelDisplayName="x" * 129), "tuned_model_display_name"),
@@ -153,14 +153,14 @@ def test_identical_creates_make_two_jobs(em):
         ),
         (
             {
-                "baseModel": "gemini-2.5-flash",
+                "baseModel": "gemini-3.1-flash-lite",
                 "supervisedTuningSpec": {"trainingDatasetUri": TRAIN, "hyperParameters": {"epochCount": 0}},
             },
             "epoch_count",
         ),
         (
             {
-                "baseModel": "gemini-2.5-flash",
+                "baseModel": "gemini-3.1-flash-lite",
                 "supervisedTuningSpec": {
                     "trainingDatasetUri": TRAIN,
                     "hyperParameters": {"learningRateMultiplier": -1},
@@ -170,7 +170,7 @@ def test_identical_creates_make_two_jobs(em):
         ),
         (
             {
-                "baseModel": "gemini-2.5-flash",
+                "baseModel": "gemini-3.1-flash-lite",
                 "supervisedTuningSpec": {
                     "trainingDatasetUri": TRAIN,
                     "hyperParameters": {"epochCount": "three"},
@@ -181,7 +181,7 @@ def test_identical_creates_make_two_jobs(em):
         ({**job_body(TRAIN), "surprise": 1}, "surprise"),
         (
             {
-                "baseModel": "gemini-2.5-flash",
+                "baseModel": "gemini-3.1-flash-lite",
                 "supervisedTuningSpec": {"trainingDatasetUri": TRAIN, "epochs": 3},
             },
             "epochs",
@@ -332,7 +332,7 @@ def test_continuous_tuning_gives_the_next_model_version(em):
         assert response.status_code == 200, response.text
         done = em.wait_for_state(response.json()["name"], "JOB_STATE_SUCCEEDED")
         assert done["tunedModel"]["model"] == model.rsplit("@", 1)[0] + version
-        assert done["preTunedModel"]["baseModel"] == "gemini-2.5-flash"
+        assert done["preTunedModel"]["baseModel"] == "gemini-3.1-flash-lite"
         assert_matches_schema(done, "TuningJob")
     unknown = {
         "preTunedModel": {"tunedModelName": model.rsplit("/", 1)[0] + "/999"},

@@ -73,7 +73,7 @@ class FakeJobClient:
         self, labels: dict[str, str], state: JobState, project: str = "p-1234", location: str = "us-central1"
     ) -> str:
         """A job that already exists (from an earlier run), pinned in `state`."""
-        job = wire.TuningJob(base_model="gemini-2.5-flash", labels=labels)
+        job = wire.TuningJob(base_model="gemini-3.1-flash-lite", labels=labels)
         name = self._store(project, location, job)
         self.jobs[name].pinned = state
         return name

@@ -29,7 +29,7 @@ def tuning_inputs(
     inputs: dict[str, Any] = {
         "project": PROJECT,
         "location": "us-central1",
-        "base_model": "gemini-2.5-flash",
+        "base_model": "gemini-3.1-flash-lite",
         "training_dataset_uri": TRAINING_URI,
         "pulumi_stack": stack,
         "pulumi_project": "reliability",

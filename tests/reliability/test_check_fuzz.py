@@ -67,7 +67,7 @@ BAD = {
     "location": st.sampled_from(["US-CENTRAL1", "us-central1.evil.com/x", "", "../x", "us-central1\n", 4.0]),
     "base_model": st.sampled_from(["gemini-9-ultra", "", "publishers/google/models/nope", 2.5, ["gemini"]]),
     "pre_tuned_model_name": st.sampled_from(
-        ["models/456", "projects/1/locations/x/models/", "gemini-2.5-flash"]
+        ["models/456", "projects/1/locations/x/models/", "gemini-3.1-flash-lite"]
     ),
     "pre_tuned_checkpoint_id": st.sampled_from(["latest", "-1", 1.5, "", True]),
     "training_dataset_uri": st.sampled_from(
@@ -161,7 +161,7 @@ def inputs_with_verdict(draw: st.DrawFn) -> tuple[dict[str, Any], set[str]]:
     if draw(st.booleans()):
         put("training_dataset_uri", st.just("gs://fuzz-bucket/data/train.jsonl"), required=True)
         put("validation_dataset_uri", st.just("gs://fuzz-bucket/data/validation.jsonl"))
-    else:  # local files, checked against the model (or gemini-2.5-flash when it is not known)
+    else:  # local files, checked against the model (or gemini-3.1-flash-lite when it is not known)
         legacy = model is not None and model.dataset_format is catalogue.DatasetFormat.MESSAGES
         valid_file = st.just("messages.jsonl" if legacy else "gemini.jsonl").map(LOCAL.__getitem__)
         put("training_dataset", valid_file, required=True)
@@ -311,7 +311,7 @@ def hostile_paths(tmp_path: Path) -> dict[str, str]:
 
 def test_check_survives_hostile_local_dataset_paths(guarded, provider, tmp_path):
     for case, path in hostile_paths(tmp_path).items():
-        props = {"project": "fuzz-project", "base_model": "gemini-2.5-flash", "pulumi_stack": "dev"}
+        props = {"project": "fuzz-project", "base_model": "gemini-3.1-flash-lite", "pulumi_stack": "dev"}
         props |= {"pulumi_project": "fuzz", "resource_name": "bot", "staging_uri": "gs://stage-bucket/data"}
         failures = check_in_process(provider, {**props, "training_dataset": path})
         assert [name for name, _ in failures] == ["training_dataset"], (case, failures)

@@ -34,7 +34,7 @@ TEST_JOB_SECONDS = 1.0
 FAST_JOB_SECONDS = 0.3
 PROJECT = "test-project"
 LOCATION = "us-central1"
-BASE_MODEL = "gemini-2.5-flash"
+BASE_MODEL = "gemini-3.1-flash-lite"
 TOPICS = ("weather", "taxes", "gardening", "chess", "music", "cooking", "travel", "physics")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import signal
 import threading
@@ -47,6 +48,15 @@ def serve(
             "Repeatable."
         ),
     ] = None,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="Serve the model catalogue of this day (YYYY-MM-DD), to replay older requests: "
+            "--as-of 2024-11-01 tunes gemini-1.5-pro-002. Default: today.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the Vertex AI tuning API locally; point clients at it with VERTEX_AI_EMULATOR_HOST."""
     try:
@@ -56,7 +66,13 @@ def serve(
     if not is_loopback(host):
         typer.secho(f"warning: listening on {host}, reachable from other machines", err=True, fg="yellow")
     server = EmulatorServer(
-        data_dir, state_file=state, host=host, port=port, job_seconds=job_seconds, faults=faults
+        data_dir,
+        state_file=state,
+        host=host,
+        port=port,
+        job_seconds=job_seconds,
+        faults=faults,
+        as_of=as_of.date() if as_of else None,
     )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

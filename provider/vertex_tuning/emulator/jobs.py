@@ -7,6 +7,7 @@ across restarts, and every reader sees the same job.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import uuid
 from collections import Counter
@@ -60,9 +61,17 @@ class JobService:
     """The tuning-jobs behaviour behind the HTTP routes; `clock` is seconds since the epoch."""
 
     def __init__(
-        self, store: Store, data: DataDir, *, job_seconds: float, clock: Callable[[], float] = time.time
+        self,
+        store: Store,
+        data: DataDir,
+        *,
+        job_seconds: float,
+        clock: Callable[[], float] = time.time,
+        as_of: dt.date | None = None,
     ) -> None:
         self.store = store
+        # The day whose model catalogue is served (None: today), to replay older requests.
+        self.as_of = as_of
         self.data = data
         self.job_seconds = job_seconds
         self.clock = clock
@@ -72,7 +81,7 @@ class JobService:
     # --- routes ------------------------------------------------------------------------------
 
     def create(self, project: str, location: str, job: TuningJob) -> TuningJob:
-        source = check_create(job, location, self.data)
+        source = check_create(job, location, self.data, self.as_of or catalogue.today())
         base_model, model_id = self._model_lineage(project, location, job, source)
         model = catalogue.find_base_model(base_model)
         assert model is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import threading
 import time
 from pathlib import Path
@@ -34,6 +35,7 @@ class EmulatorServer:
         job_seconds: float = DEFAULT_JOB_SECONDS,
         faults: list[Fault] | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        as_of: dt.date | None = None,
     ) -> None:
         if job_seconds <= 0:
             raise ValueError(f"job_seconds must be positive, got {job_seconds}")
@@ -45,6 +47,7 @@ class EmulatorServer:
         self.job_seconds = job_seconds
         self.initial_faults = list(faults or [])
         self.max_body_bytes = max_body_bytes
+        self.as_of = as_of  # serve the model catalogue of this day (None: today)
         self._port: int | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -73,7 +76,7 @@ class EmulatorServer:
 
     def build(self) -> uvicorn.Server:
         self._store = Store(self.state_file)
-        jobs = JobService(self._store, DataDir(self.data_dir), job_seconds=self.job_seconds)
+        jobs = JobService(self._store, DataDir(self.data_dir), job_seconds=self.job_seconds, as_of=self.as_of)
         self.emulator = Emulator(jobs, max_body_bytes=self.max_body_bytes)
         for fault in self.initial_faults:
             self.emulator.faults.add(fault)

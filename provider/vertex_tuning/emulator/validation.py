@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -28,11 +29,13 @@ class TunedModelRef:
     version: int | None
 
 
-def check_create(job: TuningJob, location: str, data: DataDir) -> TunedModelRef | None:
-    """Raise on the first problem, as the service does; return the continuous-tuning source if any."""
+def check_create(job: TuningJob, location: str, data: DataDir, today: dt.date) -> TunedModelRef | None:
+    """Raise on the first problem, as the service does; return the continuous-tuning source if any.
+
+    `today` decides which models tune: the catalogue's lifecycle on that date."""
     source = _check_source(job)
     if job.base_model is not None:
-        _check_base_model(job.base_model, location, job)
+        _check_base_model(job.base_model, location, today)
     _check_spec(job, data)
     _check_names(job)
     _check_encryption(job, location)
@@ -57,13 +60,16 @@ def _check_source(job: TuningJob) -> TunedModelRef | None:
     return TunedModelRef(match["model"], int(version) if version else None)
 
 
-def _check_base_model(base_model: str, location: str, job: TuningJob) -> catalogue.BaseModel:
+def _check_base_model(base_model: str, location: str, today: dt.date) -> catalogue.BaseModel:
     model = catalogue.find_base_model(base_model)
     if model is None:
         raise invalid(
             f"base_model {base_model!r} is not supported for supervised tuning. "
-            f"Supported: {catalogue.known_model_ids()}."
+            f"Supported: {catalogue.known_model_ids(today)}."
         )
+    refusal = model.refusal(today)
+    if refusal is not None:
+        raise invalid(f"base_model {refusal}.")
     if location not in model.regions:
         raise invalid(
             f"base_model {model.id} cannot be tuned in {location}; use one of {sorted(model.regions)}."
