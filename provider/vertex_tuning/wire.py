@@ -25,6 +25,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationError,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     WrapValidator,
 )
@@ -61,8 +62,19 @@ Timestamp = Annotated[datetime, PlainSerializer(_timestamp_out, return_type=str)
 """A google.protobuf.Timestamp: RFC 3339 in UTC with a `Z` and microseconds."""
 
 
-def _or_none(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+STRICT: dict[str, Any] = {"strict_wire": True}
+"""Validation context for what a caller sends (the emulator reading a request): nothing is
+tolerated there, as the service refuses what it does not know. Answers are read without it."""
+
+
+def _strict(info: ValidationInfo) -> bool:
+    return bool(isinstance(info.context, dict) and info.context.get("strict_wire"))
+
+
+def _or_none(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
     """An optional extra that cannot be read is left out: it must never make the answer unusable."""
+    if _strict(info):
+        return handler(value)
     try:
         return handler(value)
     except ValidationError:
@@ -283,8 +295,13 @@ class TrafficType(ProtoEnum):
 
 
 def _enum_field(cls: type[E]) -> Any:
-    """A field of enum `cls`: by name or number, and any value a newer service sends (kept as text)."""
-    return Annotated[cls, BeforeValidator(cls.tolerant)]
+    """A field of enum `cls`: by name or number, and in answers any value a newer service sends
+    (kept as text); in requests (the STRICT context) only the declared ones."""
+
+    def validate(value: Any, info: ValidationInfo) -> Any:
+        return cls.parse(value) if _strict(info) else cls.tolerant(value)
+
+    return Annotated[cls, BeforeValidator(validate)]
 
 
 JobStateField = _enum_field(JobState)
@@ -308,9 +325,9 @@ def _label_text(item: Any) -> Any:
     return str(item) if isinstance(item, (int, float)) else item
 
 
-def _label_values(value: Any) -> Any:
-    """Label values are strings; a number or boolean from the service is kept as its text."""
-    if isinstance(value, dict):
+def _label_values(value: Any, info: ValidationInfo) -> Any:
+    """Label values are strings; a number or boolean in an answer is kept as its text."""
+    if isinstance(value, dict) and not _strict(info):
         return {key: _label_text(item) for key, item in value.items()}
     return value
 

@@ -143,7 +143,7 @@ def test_identical_creates_make_two_jobs(em):
         (job_body(TRAIN, serviceAccount="not-an-email"), "service_account"),
         (
             {
-                "baseModel": "gemini-2.5-pro",
+                "baseModel": "translation-llm-002",
                 "supervisedTuningSpec": {
                     "trainingDatasetUri": TRAIN,
                     "hyperParameters": {"adapterSize": "ADAPTER_SIZE_SIXTEEN"},
@@ -195,7 +195,7 @@ def test_create_rejects_bad_input_naming_the_field(em, body, field):
 
 
 def test_adapter_size_message_is_the_services(em):
-    body = job_body(TRAIN, baseModel="gemini-2.5-pro")
+    body = job_body(TRAIN, baseModel="translation-llm-002")
     body["supervisedTuningSpec"] = {"trainingDatasetUri": TRAIN, "hyperParameters": {"adapterSize": 4}}
     assert "The adapter size is not supported for this base model." in error_of(
         post(em, body), "INVALID_ARGUMENT", 400
@@ -209,7 +209,7 @@ def test_model_region_and_cmek_support_are_checked(em):
     key = {"kmsKeyName": f"projects/p/locations/{LOCATION}/keyRings/r/cryptoKeys/k"}
     no_cmek = post(em, {**gemini3, "encryptionSpec": key})
     assert "customer-managed" in error_of(no_cmek, "INVALID_ARGUMENT", 400)
-    assert post(em, job_body(TRAIN, encryptionSpec=key)).status_code == 200
+    assert post(em, job_body(TRAIN, baseModel="translation-llm-002", encryptionSpec=key)).status_code == 200
 
 
 def test_get_unknown_job_is_not_found(em):
@@ -299,14 +299,15 @@ def test_dataset_problems_fail_the_job_naming_the_line(em):
     )
 
 
-def test_a_format_the_model_does_not_take_fails_the_job(em):
+def test_a_format_the_model_does_not_take_fails_the_job(em, seed_emulator):
     em.admin.set_job_seconds(FAST_JOB_SECONDS)
     message = _failure(em, messages_dataset(3))
     assert "line 1" in message and "messages" in message
-    em.write_object("gs://bucket/legacy.jsonl", messages_dataset(3))
-    legacy = em.create_job("gs://bucket/legacy.jsonl", baseModel="gemini-1.0-pro-002")
+    # The legacy format's model retired in 2025: the emulator set back in time still tunes it.
+    seed_emulator.write_object("gs://bucket/legacy.jsonl", messages_dataset(3))
+    legacy = seed_emulator.create_job("gs://bucket/legacy.jsonl", baseModel="gemini-1.0-pro-002")
     assert (
-        em.wait_for_state(legacy["name"], "JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED")["state"]
+        seed_emulator.wait_for_state(legacy["name"], "JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED")["state"]
         == "JOB_STATE_SUCCEEDED"
     )
 
@@ -349,21 +350,22 @@ def test_output_only_fields_in_a_create_are_ignored(em):
 
 
 def test_over_long_examples_are_dropped_and_counted_in_the_stats(em):
+    """translation-llm-002 takes at most 1,000 tokens per example (the supervised-tuning page)."""
     em.admin.set_job_seconds(FAST_JOB_SECONDS)
     long_line = json.dumps(
         {
             "contents": [
                 {"role": "user", "parts": [{"text": "q"}]},
-                {"role": "model", "parts": [{"text": " ".join(["word"] * 33_000)}]},
+                {"role": "model", "parts": [{"text": " ".join(["word"] * 1_001)}]},
             ]
         }
     )
     em.write_object("gs://bucket/long.jsonl", sample_dataset(1) + long_line + "\n")
-    job = em.create_job("gs://bucket/long.jsonl", baseModel="gemini-1.5-pro-002")
+    job = em.create_job("gs://bucket/long.jsonl", baseModel="translation-llm-002")
     done = em.wait_for_state(job["name"], "JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED")
     assert_matches_schema(done, "TuningJob")
     stats = done["tuningDataStats"]["supervisedTuningDataStats"]
     assert stats["tuningDatasetExampleCount"] == "2"
     assert stats["totalTruncatedExampleCount"] == "1"
     assert stats["truncatedExampleIndices"] == ["2"]
-    assert "at most 32000" in stats["droppedExampleReasons"][0]
+    assert "at most 1000" in stats["droppedExampleReasons"][0]

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_snake
 
-from ..wire import AdapterSize, FinishReason, JobState, WireModel
+from ..wire import STRICT, AdapterSize, FinishReason, JobState, WireModel
 from .metrics import VALUE_TYPES
 from .rpc import invalid
 
@@ -47,7 +47,7 @@ def load_object(body: bytes) -> dict[str, Any]:
 def parse_message(model: type[M], body: bytes, root: str) -> M:
     data = load_object(body)
     try:
-        message = model.model_validate(data)
+        message = model.model_validate(data, context=STRICT)  # a request: no tolerance
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join([root] * bool(root) + [to_snake(str(part)) for part in first["loc"]])
