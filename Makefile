@@ -29,13 +29,15 @@ up: venv
 emulator: venv
 	$(BIN)/vertex-tuning emulator
 
-# Issue 5's measurements against the emulator (a few minutes); tables on stdout, JSON in build/bench/.
+# Measurements against the emulator, and dataset validation of a generated 1 GB file (a few
+# minutes); tables on stdout, JSON in build/bench/.
 bench: venv
 	$(BIN)/python benchmarks/polling_cost.py --json build/bench/polling_cost.json
 	$(BIN)/python benchmarks/steady_state.py --json build/bench/steady_state.json
 	$(BIN)/python benchmarks/host_concurrency.py --json build/bench/host_concurrency.json
 	$(BIN)/python benchmarks/host_memory.py --json build/bench/host_memory.json
 	$(BIN)/python benchmarks/emulator_get_rps.py
+	$(BIN)/python benchmarks/dataset_validation.py --json build/bench/dataset_validation.json
 
 clean:
 	rm -rf $(VENV) .emulator .pulumi-state

@@ -26,4 +26,5 @@ job = TuningJob(
 pulumi.export("job", job.job_name)
 pulumi.export("endpoint", job.tuned_model_endpoint_name)
 pulumi.export("model", job.tuned_model_name)
+pulumi.export("baseModel", job.base_model)  # picks the host that serves the tuned endpoint
 pulumi.export("console", job.console_url)

@@ -54,5 +54,6 @@ job = TuningJob(
 
 pulumi.export("endpoint", job.tuned_model_endpoint_name)
 pulumi.export("model", job.tuned_model_name)
+pulumi.export("baseModel", job.base_model)  # picks the host that serves the tuned endpoint
 pulumi.export("evalAccuracy", job.validation_metrics.apply(lambda final: (final or {}).get(EVAL_ACCURACY)))
 pulumi.export("evalLoss", job.validation_metrics.apply(lambda final: (final or {}).get(EVAL_LOSS)))

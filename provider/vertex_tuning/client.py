@@ -35,7 +35,7 @@ import tenacity
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from . import __version__
+from . import __version__, catalogue
 from .auth import GoogleAuth
 from .errors import (
     AmbiguousCreateError,
@@ -214,11 +214,22 @@ class VertexClient:
     # --- tuned models --------------------------------------------------------------------------
 
     def generate_content(
-        self, endpoint: str | EndpointName, request: GenerateContentRequest
+        self,
+        endpoint: str | EndpointName,
+        request: GenerateContentRequest,
+        *,
+        base_model: str | None = None,
     ) -> GenerateContentResponse:
+        """Prompt a tuned endpoint. With `base_model` (the job's), the call goes to the host that
+        serves that model's tuned endpoints: Gemini 3.x ones only on the `us` / `eu` multi-region
+        hosts, whatever region they were tuned in (`catalogue.BaseModel.serving`)."""
         target = endpoint if isinstance(endpoint, EndpointName) else EndpointName.parse(endpoint)
         call = _Call(
-            "POST", target.location, str(target), verb=":generateContent", body=request.to_json_dict()
+            "POST",
+            serving_location(target.location, base_model),
+            str(target),
+            verb=":generateContent",
+            body=request.to_json_dict(),
         )
         return _answer(GenerateContentResponse, self._call(call), call)
 
@@ -446,6 +457,14 @@ def _answer(model: type[_Answer], data: dict[str, Any], call: _Call) -> _Answer:
         ) from None
 
 
+def serving_location(endpoint_location: str, base_model: str | None) -> str:
+    """The location whose host answers a tuned endpoint: the catalogue's serving location of the
+    base model (3.x: `us` or `eu`), else the endpoint's own. The path keeps the endpoint's name
+    as the service gave it (unconfirmed: whether 3.x paths also say `locations/us`)."""
+    model = catalogue.find_base_model(base_model) if base_model else None
+    return model.serving_location(endpoint_location) if model is not None else endpoint_location
+
+
 def _job_name(name: str | TuningJobName) -> TuningJobName:
     return name if isinstance(name, TuningJobName) else TuningJobName.parse(name)
 
@@ -608,9 +627,13 @@ def generate_content(
     max_output_tokens: int | None = None,
     candidate_count: int | None = None,
     stop_sequences: list[str] | None = None,
+    base_model: str | None = None,
     client: VertexClient | None = None,
 ) -> GenerateContentResponse:
-    """Prompt a tuned model through its endpoint (a tuning job's `tuned_model_endpoint_name`)."""
+    """Prompt a tuned model through its endpoint (a tuning job's `tuned_model_endpoint_name`).
+
+    `base_model`: the job's base model, so that a Gemini 3.x tuned model is called on its
+    multi-region host (`us` / `eu`)."""
     target = EndpointName.parse(endpoint)
     if isinstance(prompt, GenerateContentRequest):
         request = prompt
@@ -629,7 +652,7 @@ def generate_content(
             generation_config=config if config.model_dump(exclude_none=True) else None,
         )
     with _client_for(target.project, target.location, client) as active:
-        return active.generate_content(target, request)
+        return active.generate_content(target, request, base_model=base_model)
 
 
 def read_metrics(job_name: str, *, client: VertexClient | None = None) -> dict[str, list[MetricPoint]]:

@@ -67,9 +67,31 @@ _MEDIA_KINDS = {"fileData", "inlineData"}
 _URI_SCHEMES = ("gs://", "https://", "http://")
 
 
+def _ascii_classes() -> bytes:
+    """Each ASCII byte as `_TOKEN` sees it: w (word), space, or p (a punctuation mark)."""
+
+    def kind(byte: int) -> int:
+        char = chr(byte)
+        if re.fullmatch(r"\w", char):
+            return ord("w")
+        return ord(" ") if re.fullmatch(r"\s", char) else ord("p")
+
+    return bytes(kind(byte) for byte in range(128)) + b"p" * 128
+
+
+_ASCII_CLASSES = _ascii_classes()
+
+
 def estimate_tokens(text: str) -> int:
-    """A token estimate: one per word or punctuation mark (see `_TOKEN`)."""
-    return len(_TOKEN.findall(text))
+    """A token estimate: one per word or punctuation mark (see `_TOKEN`).
+
+    ASCII text (nearly all of it) is counted with byte operations, several times faster than the
+    regex on large datasets and equal to it by construction (the classes come from `_TOKEN`'s)."""
+    if not text.isascii():
+        return len(_TOKEN.findall(text))
+    classes = text.encode("ascii").translate(_ASCII_CLASSES)
+    word_starts = classes.count(b" w") + classes.count(b"pw") + classes.startswith(b"w")
+    return classes.count(b"p") + word_starts
 
 
 def truncate_to_tokens(text: str, limit: int) -> str:
@@ -501,6 +523,9 @@ def _parse_parts(where: str, parts: Any, context: _PartContext) -> tuple[str, Me
     texts: list[str] = []
     media = Media()
     for index, part in enumerate(parts):
+        if type(part) is dict and len(part) == 1 and type(part.get("text")) is str and part["text"].strip():
+            texts.append(part["text"])  # the common case, checked without the general path's cost
+            continue
         here = f"{where}.parts[{index}]"
         if not isinstance(part, dict) or not part:
             raise _Invalid(f"{here} must be a non-empty object")
@@ -603,12 +628,10 @@ def _parse_messages(number: int, record: dict[str, Any], model: catalogue.BaseMo
 
 
 def _example(number: int, system: str, turns: list[Turn], media: Media) -> Example:
-    output_tokens = sum(estimate_tokens(turn.text) for turn in turns if turn.role == "model")
-    input_tokens = (
-        estimate_tokens(system)
-        + sum(estimate_tokens(turn.text) for turn in turns if turn.role == "user")
-        + media.image_tokens
-    )
+    # Counted once per side: whitespace between texts adds no token, so the sums are the same.
+    output_tokens = estimate_tokens(" ".join(turn.text for turn in turns if turn.role == "model"))
+    user_text = " ".join([system, *(turn.text for turn in turns if turn.role == "user")])
+    input_tokens = estimate_tokens(user_text) + media.image_tokens
     characters = len(system) + sum(len(turn.text) for turn in turns)
     return Example(number, system, tuple(turns), input_tokens, output_tokens, characters, media.images, media)
 

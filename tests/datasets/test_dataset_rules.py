@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -192,3 +193,9 @@ def test_any_input_gives_a_report_never_an_exception(lines):
         report = validate_dataset_lines(lines, model, "training")
         assert report.ok == (not report.problems)
         assert all(p.line is None or 1 <= p.line <= len(lines) for p in report.problems)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.text(alphabet=st.characters(codec="ascii"), max_size=60) | st.text(max_size=30))
+def test_the_fast_token_count_equals_the_regex_count(value):
+    assert estimate_tokens(value) == len(re.findall(r"\w+|[^\w\s]", value))

@@ -61,6 +61,14 @@ def prompt(
         int | None, typer.Option("--max-output-tokens", min=1, help="Longest answer, in tokens.")
     ] = None,
     system: Annotated[str | None, typer.Option("--system", help="A system instruction.")] = None,
+    base_model: Annotated[
+        str | None,
+        typer.Option(
+            "--base-model",
+            help="The tuned model's base model; Gemini 3.x tuned models are served only on the "
+            "us / eu multi-region hosts, so this picks the host.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole response as proto3 JSON.")] = False,
 ) -> None:
     """Print the tuned model's answer on stdout (finish reason and token counts on stderr)."""
@@ -77,7 +85,7 @@ def prompt(
     with reported_errors():
         settings, name = endpoint_settings(ctx, endpoint)
         with api_client(settings) as client:
-            response = client.generate_content(name, request)
+            response = client.generate_content(name, request, base_model=base_model)
     if as_json:
         console.print_json(json.dumps(response.to_json_dict()))
         return
