@@ -28,6 +28,8 @@ from typing import Any
 import harness
 from harness import REPO
 
+DEFAULT_MODEL = "gemini-3.1-flash-lite"
+
 BEFORE_REVISION = "7106e94"
 """The last commit whose datasets.py held every example in memory."""
 _BEFORE_FILES = ("datasets.py", "catalogue.py", "wire.py")
@@ -78,15 +80,20 @@ _MEASURE = textwrap.dedent(
 )
 
 
-def write_dataset(path: Path, size_bytes: int, seed: int = 7) -> int:
-    """A valid JSONL file of about `size_bytes`: distinct examples of 1-6 turns, some with a system
+SHAPES = {"chat": (20, 400), "short": (5, 60)}
+"""Words per turn: long support chats (about 6 KB an example), or short exchanges (about 800 B)."""
+
+
+def write_dataset(path: Path, size_bytes: int, shape: str = "chat", seed: int = 7) -> int:
+    """A valid JSONL file of about `size_bytes`: distinct examples of 2-6 turns, some with a system
     instruction and images; returns how many examples it holds."""
     rng = random.Random(seed)
+    low, high = SHAPES[shape]
     lines: list[bytes] = []
     for index in range(2000):
         contents = []
         for turn in range(rng.choice((2, 2, 4, 6))):
-            words = " ".join(rng.choices(_WORDS, k=rng.randint(20, 400)))
+            words = " ".join(rng.choices(_WORDS, k=rng.randint(low, high)))
             role = "user" if turn % 2 == 0 else "model"
             parts: list[dict[str, Any]] = [{"text": f"{index}: {words}."}]
             if role == "user" and rng.random() < 0.1:
@@ -140,46 +147,51 @@ def measure(path_entry: Path, package: str, model: str, dataset: Path, size: int
 def main() -> None:
     arguments = harness.parser(__doc__ or "")
     arguments.add_argument("--size-mb", type=int, default=1000, help="dataset size in MB (10^6 bytes)")
+    arguments.add_argument("--shapes", default="chat,short", help=f"comma-separated, of {', '.join(SHAPES)}")
     arguments.add_argument("--skip-before", action="store_true", help="measure only today's module")
     options = arguments.parse_args()
     size = options.size_mb * 10**6
+    rows: list[list[object]] = []
+    results: dict[str, Any] = {"size_mb": options.size_mb, "shapes": {}}
+    notes = ["One fresh interpreter per module and file; RSS is the subprocess's peak (getrusage)."]
     with tempfile.TemporaryDirectory(prefix="dataset-bench-") as temp:
-        dataset = Path(temp) / "train.jsonl"
-        examples = write_dataset(dataset, size)
-        actual = dataset.stat().st_size
-        runs: dict[str, dict[str, Any]] = {
-            "after": measure(REPO / "provider", "vertex_tuning", "gemini-3.1-flash-lite", dataset, actual)
-        }
         before_root = None if options.skip_before else before_package(Path(temp))
-        if before_root is not None:
-            # The old catalogue has no 3.x Flash-Lite; 2.5 Flash has the same text limits.
-            runs["before"] = measure(before_root, "before_vertex_tuning", "gemini-2.5-flash", dataset, actual)
-        elif not options.skip_before:
-            print(f"(no git history for {BEFORE_REVISION}: 'before' not measured)", file=sys.stderr)
-    rows = [
-        [
-            name,
-            f"{run['seconds']:.1f}",
-            f"{run['mb_per_s']:.1f}",
-            f"{run['peak_mib']:.0f}",
-            f"{run['over_baseline_mib']:.0f}",
-            run["examples"],
-            "yes" if run["ok"] else f"no: {run['problems']}",
-        ]
-        for name, run in sorted(runs.items(), reverse=True)
-    ]
-    notes = [f"A {actual / 1e6:.0f} MB file of {examples} examples, one fresh interpreter per module."]
-    if "before" in runs:
-        after, before = runs["after"], runs["before"]
-        notes.append(
-            f"after vs before: {before['seconds'] / after['seconds']:.2f}x the speed, "
-            f"{before['peak_mib'] / after['peak_mib']:.1f}x less peak memory"
-        )
+        if before_root is None and not options.skip_before:
+            notes.append(f"No git history for {BEFORE_REVISION}: 'before' was not measured.")
+        for shape in options.shapes.split(","):
+            dataset = Path(temp) / f"{shape}.jsonl"
+            examples = write_dataset(dataset, size, shape)
+            actual = dataset.stat().st_size
+            runs = {"after": measure(REPO / "provider", "vertex_tuning", DEFAULT_MODEL, dataset, actual)}
+            if before_root is not None:
+                # The old catalogue has no 3.x Flash-Lite; 2.5 Flash has the same text limits.
+                runs["before"] = measure(
+                    before_root, "before_vertex_tuning", "gemini-2.5-flash", dataset, actual
+                )
+            dataset.unlink()
+            results["shapes"][shape] = {"size_bytes": actual, "examples": examples, "runs": runs}
+            for name, run in sorted(runs.items(), reverse=True):
+                rows.append(
+                    [
+                        f"{shape} ({actual / 1e6:.0f} MB, {examples} examples)",
+                        name,
+                        f"{run['seconds']:.1f}",
+                        f"{run['mb_per_s']:.1f}",
+                        f"{run['peak_mib']:.0f}",
+                        "yes" if run["ok"] else f"no: {run['problems']}",
+                    ]
+                )
+            if "before" in runs:
+                after, before = runs["after"], runs["before"]
+                notes.append(
+                    f"{shape}: after is {before['seconds'] / after['seconds']:.2f}x the speed of before, "
+                    f"with {before['peak_mib'] / after['peak_mib']:.0f}x less peak memory"
+                )
     harness.report(
         "dataset validation",
-        ["module", "seconds", "MB/s", "peak RSS (MiB)", "over imports (MiB)", "examples", "valid"],
+        ["file", "module", "seconds", "MB/s", "peak RSS (MiB)", "valid"],
         rows,
-        {"size_bytes": actual, "examples": examples, "runs": runs},
+        results,
         options.json,
         notes,
     )

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, NamedTuple
 
 from . import catalogue
 
@@ -113,8 +113,7 @@ class DatasetProblem:
         return f"line {self.line}: {self.message}" if self.line is not None else self.message
 
 
-@dataclass(frozen=True)
-class Turn:
+class Turn(NamedTuple):
     role: str  # "user" or "model"
     text: str
 
@@ -145,6 +144,9 @@ class Media:
         return bool(self.images or self.videos or self.audio or self.pdfs)
 
 
+_NO_MEDIA = Media()
+
+
 @dataclass(frozen=True)
 class Example:
     """One valid example: its turns as text, and what it costs."""
@@ -156,7 +158,7 @@ class Example:
     output_tokens: int
     characters: int
     images: int
-    media: Media = Media()
+    media: Media = field(default_factory=Media)
 
     @property
     def tokens(self) -> int:
@@ -380,10 +382,14 @@ def validate_dataset_lines(
 def _drop_reason(example: Example, model: catalogue.BaseModel) -> str | None:
     limits, media = model.media, example.media
     for count, limit, what in (
-        (media.images, limits.images, "images"),
-        (media.videos, limits.videos, "videos"),
-        (media.audio, limits.audio_files, "audio files"),
-        (media.pdfs, limits.pdfs, "PDFs"),
+        (
+            (media.images, limits.images, "images"),
+            (media.videos, limits.videos, "videos"),
+            (media.audio, limits.audio_files, "audio files"),
+            (media.pdfs, limits.pdfs, "PDFs"),
+        )
+        if media is not _NO_MEDIA
+        else ()
     ):
         if count > limit:
             return f"the example holds {count} {what}; {model.id} takes at most {limit} per example"
@@ -472,11 +478,31 @@ def _parse_contents(number: int, record: dict[str, Any], model: catalogue.BaseMo
     system, media = _system_text(system_value, context)
     turns: list[Turn] = []
     for index, content in enumerate(contents):
-        turn, turn_media = _parse_turn(index, content, context)
+        turn = _plain_text_turn(content)
+        if turn is None:  # media, function calls, metadata or a mistake: the general path
+            turn, turn_media = _parse_turn(index, content, context)
+            if turn_media is not _NO_MEDIA:
+                media = media + turn_media
         turns.append(turn)
-        media = media + turn_media
     _check_roles([turn.role for turn in turns])
     return _example(number, system, turns, media)
+
+
+def _plain_text_turn(content: Any) -> Turn | None:
+    """The common turn, `{"role": ..., "parts": [{"text": ...}, ...]}`, checked at low cost;
+    None when it is anything else (then the general path checks it and names any mistake)."""
+    if type(content) is not dict:
+        return None
+    role, parts = content.get("role", "user"), content.get("parts")
+    if (role != "user" and role != "model") or type(parts) is not list or not parts:
+        return None
+    texts = []
+    for part in parts:
+        value = part.get("text") if type(part) is dict and len(part) == 1 else None
+        if type(value) is not str or not value.strip():
+            return None
+        texts.append(value)
+    return Turn(role, texts[0] if len(texts) == 1 else "\n".join(texts))
 
 
 def _resolution_text(value: Any) -> str | None:
@@ -500,7 +526,7 @@ class _PartContext:
 
 def _system_text(value: Any, context: _PartContext) -> tuple[str, Media]:
     if value is None:
-        return "", Media()
+        return "", _NO_MEDIA
     if not isinstance(value, dict):
         raise _Invalid("`systemInstruction` must be an object with `parts`")
     return _parse_parts("systemInstruction", value.get("parts"), context)
@@ -521,7 +547,7 @@ def _parse_parts(where: str, parts: Any, context: _PartContext) -> tuple[str, Me
     if not isinstance(parts, list) or not parts:
         raise _Invalid(f"{where}.parts must be a non-empty list")
     texts: list[str] = []
-    media = Media()
+    media = _NO_MEDIA
     for index, part in enumerate(parts):
         if type(part) is dict and len(part) == 1 and type(part.get("text")) is str and part["text"].strip():
             texts.append(part["text"])  # the common case, checked without the general path's cost
@@ -624,7 +650,7 @@ def _parse_messages(number: int, record: dict[str, Any], model: catalogue.BaseMo
     if not turns:
         raise _Invalid("`messages` holds no user/model turns")
     _check_roles([turn.role for turn in turns])
-    return _example(number, system, turns, Media())
+    return _example(number, system, turns, _NO_MEDIA)
 
 
 def _example(number: int, system: str, turns: list[Turn], media: Media) -> Example:

@@ -46,6 +46,8 @@ from .lifecycle import (
 OUTPUTS = (
     "job_name",
     "state",
+    "tuning_job_state",
+    "tuning_job_metadata",
     "tuned_model_name",
     "tuned_model_endpoint_name",
     "checkpoints",
@@ -342,6 +344,9 @@ def job_outputs(job: wire.TuningJob) -> dict[str, Any]:
     return {
         "job_name": job.name,
         "state": job.job_state.value,
+        # v1beta1 only: what a waiting job is doing ("waiting for quota"), and how far it got.
+        "tuning_job_state": job.detailed_state.value if job.detailed_state else None,
+        "tuning_job_metadata": _plain(job.tuning_job_metadata) if job.tuning_job_metadata else {},
         "tuned_model_name": tuned.model,
         "tuned_model_endpoint_name": tuned.endpoint,
         "checkpoints": [_plain(checkpoint) for checkpoint in tuned.checkpoints or []],
