@@ -147,7 +147,7 @@ class Media:
 _NO_MEDIA = Media()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Example:
     """One valid example: its turns as text, and what it costs."""
 
@@ -518,7 +518,7 @@ def _example_resolution(config: Any) -> str | None:
     return _resolution_text(config.get("mediaResolution", config.get("media_resolution")))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _PartContext:
     model: catalogue.BaseModel
     resolution: str | None  # the example's generationConfig.mediaResolution
@@ -655,10 +655,14 @@ def _parse_messages(number: int, record: dict[str, Any], model: catalogue.BaseMo
 
 def _example(number: int, system: str, turns: list[Turn], media: Media) -> Example:
     # Counted once per side: whitespace between texts adds no token, so the sums are the same.
-    output_tokens = estimate_tokens(" ".join(turn.text for turn in turns if turn.role == "model"))
-    user_text = " ".join([system, *(turn.text for turn in turns if turn.role == "user")])
-    input_tokens = estimate_tokens(user_text) + media.image_tokens
-    characters = len(system) + sum(len(turn.text) for turn in turns)
+    user: list[str] = [system]
+    answers: list[str] = []
+    characters = len(system)
+    for role, text in turns:
+        (user if role == "user" else answers).append(text)
+        characters += len(text)
+    input_tokens = estimate_tokens(" ".join(user)) + media.image_tokens
+    output_tokens = estimate_tokens(" ".join(answers))
     return Example(number, system, tuple(turns), input_tokens, output_tokens, characters, media.images, media)
 
 
