@@ -34,7 +34,7 @@ from vertex_tuning.provider import OUTPUTS, TuningJobProvider
 SHIM = Path(__file__).parent / "host_shim"
 PROJECT_ENV = ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "VERTEX_AI_EMULATOR_HOST")
 LOCATION_ENV = ("GOOGLE_CLOUD_LOCATION", "GOOGLE_CLOUD_REGION", "CLOUDSDK_COMPUTE_REGION")
-LOCATIONS = ("us-central1", "europe-west4")  # every model in the catalogue is tuned in both
+LOCATIONS = ("us-central1", "europe-west4")  # the Gemini models tuned today take both
 UNUSABLE = ("Traceback", " object at 0x", "NoneType", "ValidationError", "pydantic")
 ACTIONABLE = (
     "must", "use ", "set ", "got", "missing", "unknown", "only", "remove", "is in", "reserved",
@@ -140,12 +140,19 @@ def inputs_with_verdict(draw: st.DrawFn) -> tuple[dict[str, Any], set[str]]:
     if put("location", st.just(location)) == "absent":
         location = DEFAULT_LOCATION  # what check fills in, so region rules apply to it
 
-    model: catalogue.BaseModel | None = None
+    model: catalogue.BaseModel | None = None  # a model check judges the other inputs against
+    dataset_model: catalogue.BaseModel | None = None  # local files are checked against any model
     if draw(st.booleans()):
         chosen = draw(st.sampled_from(sorted(catalogue.BASE_MODELS)))
         spelled = st.sampled_from([chosen, f"publishers/google/models/{chosen}"])
         if put("base_model", spelled, required=True) == "valid":
-            model = catalogue.BASE_MODELS[chosen]
+            dataset_model = catalogue.BASE_MODELS[chosen]
+            if not dataset_model.tunable(catalogue.today()):
+                bad.add("base_model")  # retired, or not confirmed as tunable: refused, nothing else judged
+            else:
+                model = dataset_model
+                if location not in model.regions:
+                    bad.add("location")
         if draw(st.booleans()):  # a checkpoint without a pre-tuned model is a mistake in itself
             props["pre_tuned_checkpoint_id"] = "2"
             bad.add("pre_tuned_checkpoint_id")
@@ -162,7 +169,9 @@ def inputs_with_verdict(draw: st.DrawFn) -> tuple[dict[str, Any], set[str]]:
         put("training_dataset_uri", st.just("gs://fuzz-bucket/data/train.jsonl"), required=True)
         put("validation_dataset_uri", st.just("gs://fuzz-bucket/data/validation.jsonl"))
     else:  # local files, checked against the model (or gemini-3.1-flash-lite when it is not known)
-        legacy = model is not None and model.dataset_format is catalogue.DatasetFormat.MESSAGES
+        legacy = (
+            dataset_model is not None and dataset_model.dataset_format is catalogue.DatasetFormat.MESSAGES
+        )
         valid_file = st.just("messages.jsonl" if legacy else "gemini.jsonl").map(LOCAL.__getitem__)
         put("training_dataset", valid_file, required=True)
         put("validation_dataset", valid_file)
