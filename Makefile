@@ -45,7 +45,8 @@ up:
 emulator: $(RUN_STAMP)
 	$(BIN)/vertex-tuning emulator
 
-# Measurements against the emulator (a few minutes); tables on stdout, JSON in build/bench/.
+# Measurements against the emulator, and dataset validation of a generated 1 GB file (a few
+# minutes); tables on stdout, JSON in build/bench/.
 bench: venv
 	$(BIN)/python benchmarks/polling_cost.py --json build/bench/polling_cost.json
 	$(BIN)/python benchmarks/steady_state.py --json build/bench/steady_state.json
@@ -53,6 +54,7 @@ bench: venv
 	$(BIN)/python benchmarks/host_memory.py --json build/bench/host_memory.json
 	$(BIN)/python benchmarks/emulator_get_rps.py
 	PULUMI_CLI_DIR="$(PULUMI_CLI)" $(BIN)/python benchmarks/engine_concurrency.py --json build/bench/engine_concurrency.json
+	$(BIN)/python benchmarks/dataset_validation.py --json build/bench/dataset_validation.json
 
 # Everything the targets above create: the virtualenv, the emulator's data, the local Pulumi state,
 # CLI and stack file of `make up`, benchmark output, and the tools' caches.

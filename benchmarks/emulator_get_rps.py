@@ -57,7 +57,10 @@ def measure(seconds: float, clients: int) -> dict[str, float | int | str]:
         (data_dir / "bench" / "train.jsonl").write_text(json.dumps(line) + "\n")
         process, base_url = start_emulator(data_dir)
         try:
-            body = {"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN}}
+            body = {
+                "baseModel": "gemini-3.1-flash-lite",
+                "supervisedTuningSpec": {"trainingDatasetUri": TRAIN},
+            }
             job = httpx.post(
                 f"{base_url}/v1/projects/bench/locations/us-central1/tuningJobs", json=body
             ).json()

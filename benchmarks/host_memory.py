@@ -46,8 +46,8 @@ host, uri, threads, rounds, per_round = sys.argv[1], sys.argv[2], *map(int, sys.
 environ = {"VERTEX_AI_EMULATOR_HOST": host}
 client = VertexClient(settings.resolve_settings(project="bench-project", environ=environ))
 spec = wire.SupervisedTuningSpec(training_dataset_uri=uri)
-job = client.create_tuning_job("bench-project", "us-central1", wire.TuningJob(base_model="gemini-2.5-flash",
-                               supervised_tuning_spec=spec))
+request = wire.TuningJob(base_model="gemini-3.1-flash-lite", supervised_tuning_spec=spec)
+job = client.create_tuning_job("bench-project", "us-central1", request)
 pool = ThreadPoolExecutor(threads)
 list(pool.map(lambda _: client.get_tuning_job(job.name), range(threads)))
 for _ in range(rounds):

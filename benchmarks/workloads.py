@@ -17,7 +17,7 @@ from typing import Any
 from pulumi.dynamic import ResourceProvider
 
 STOCK_WORKERS = "4"  # the stock host's pool; the provider never lowers it, so this keeps it stock
-BASE_MODEL = "gemini-2.5-flash"
+BASE_MODEL = "gemini-3.1-flash-lite"
 TRAINING_URI = "gs://bench-data/train.jsonl"
 
 

@@ -15,7 +15,7 @@ config = pulumi.Config()
 
 job = TuningJob(
     "support-bot",
-    base_model=config.get("baseModel") or "gemini-2.5-flash",
+    base_model=config.get("baseModel") or "gemini-3.1-flash-lite",
     training_dataset_uri=config.get("trainingDatasetUri") or DEFAULT_DATASET_URI,
     epoch_count=3,
     adapter_size=4,
@@ -26,5 +26,6 @@ job = TuningJob(
 pulumi.export("job", job.job_name)
 pulumi.export("endpoint", job.tuned_model_endpoint_name)
 pulumi.export("model", job.tuned_model_name)
+pulumi.export("baseModel", job.base_model)  # picks the host that serves the tuned endpoint
 pulumi.export("console", job.console_url)
 pulumi.export("estimated_training_tokens", job.estimated_training_tokens)

@@ -14,7 +14,7 @@ config = pulumi.Config()
 
 base = TuningJob(
     "support-base",
-    base_model="gemini-2.5-flash",
+    base_model="gemini-3.1-flash-lite",
     training_dataset_uri=config.require("baseDatasetUri"),
     epoch_count=3,
     adapter_size=4,

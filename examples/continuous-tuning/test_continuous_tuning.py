@@ -17,7 +17,7 @@ def test_update_starts_from_the_base_jobs_tuned_model():
     base_model = resolve(run.namespace["base"].tuned_model_name)
     assert resolve(run.exports["updatedModel"]) == resolve(run.namespace["update"].tuned_model_name)
     jobs = run.mocks.tuning_jobs
-    assert jobs["support-base"]["base_model"] == "gemini-2.5-flash"
+    assert jobs["support-base"]["base_model"] == "gemini-3.1-flash-lite"
     assert jobs["support-base"]["training_dataset_uri"] == CONFIG["continuous-tuning:baseDatasetUri"]
     assert jobs["support-update"]["pre_tuned_model_name"] == base_model
     assert jobs["support-update"].get("base_model") is None

@@ -14,7 +14,7 @@ from vertex_tuning import TuningJob
 
 job = TuningJob(
     "support-bot",
-    base_model="gemini-2.5-flash",
+    base_model="gemini-3.1-flash-lite",
     training_dataset="data/train.jsonl",
     validation_dataset="data/validation.jsonl",
     epoch_count=3,

@@ -31,7 +31,7 @@ def test_the_repositorys_datasets_pass_check_and_are_named_by_content(monkeypatc
     provider = TuningJobProvider()
     provider.configure(ConfigureRequest(Config({**STACK_CONFIG, "gcp:project": "acme-ml"}, "tuning-gitops")))
     news = {
-        "base_model": "gemini-2.5-flash",
+        "base_model": "gemini-3.1-flash-lite",
         "training_dataset": "data/train.jsonl",
         "validation_dataset": "data/validation.jsonl",
         "pulumi_stack": "dev",

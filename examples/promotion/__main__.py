@@ -44,7 +44,7 @@ if promote_from:
 
 job = TuningJob(
     "support-bot",
-    base_model=config.get("baseModel") or "gemini-2.5-flash",
+    base_model=config.get("baseModel") or "gemini-3.1-flash-lite",
     training_dataset_uri=training_dataset,
     validation_dataset_uri=config.require("validationDatasetUri"),
     epoch_count=config.get_int("epochCount") or 3,
@@ -54,5 +54,6 @@ job = TuningJob(
 
 pulumi.export("endpoint", job.tuned_model_endpoint_name)
 pulumi.export("model", job.tuned_model_name)
+pulumi.export("baseModel", job.base_model)  # picks the host that serves the tuned endpoint
 pulumi.export("evalAccuracy", job.validation_metrics.apply(lambda final: (final or {}).get(EVAL_ACCURACY)))
 pulumi.export("evalLoss", job.validation_metrics.apply(lambda final: (final or {}).get(EVAL_LOSS)))

@@ -7,20 +7,28 @@ service, an API gateway, an app's config) takes its settings from the outputs be
 
 import pulumi
 
+from vertex_tuning.client import serving_location
+from vertex_tuning.names import api_host
+
 config = pulumi.Config()
 tuning_stack = config.require("tuningStack")
 tuned = pulumi.StackReference("tuning", stack_name=tuning_stack)
 
 endpoint = tuned.require_output("endpoint")
+base_model = tuned.get_output("baseModel")
 
 
-def generate_content_url(endpoint_name: str) -> str:
-    """The REST URL an HTTP client posts prompts to (regional host, v1)."""
+def generate_content_url(endpoint_name: str, base_model: str | None) -> str:
+    """The REST URL an HTTP client posts prompts to (v1): Gemini 3.x tuned models are served only
+    on the `us` / `eu` multi-region hosts, other models on their region's host."""
     location = endpoint_name.split("/")[3]
-    return f"https://{location}-aiplatform.googleapis.com/v1/{endpoint_name}:generateContent"
+    host = api_host(serving_location(location, base_model))
+    return f"https://{host}/v1/{endpoint_name}:generateContent"
 
 
 pulumi.export("tuningStack", tuning_stack)
 pulumi.export("endpoint", endpoint)
 pulumi.export("model", tuned.get_output("model"))
-pulumi.export("generateContentUrl", endpoint.apply(generate_content_url))
+pulumi.export(
+    "generateContentUrl", pulumi.Output.all(endpoint, base_model).apply(lambda v: generate_content_url(*v))
+)

@@ -23,12 +23,21 @@ def run_serving(outputs):
 
 
 def test_reads_the_endpoint_of_the_configured_stack():
-    run = run_serving({"endpoint": ENDPOINT, "model": MODEL})
+    run = run_serving({"endpoint": ENDPOINT, "model": MODEL, "baseModel": "translation-llm-002"})
 
     assert resolve(run.exports["endpoint"]) == ENDPOINT
     assert resolve(run.exports["model"]) == MODEL
     assert resolve(run.exports["generateContentUrl"]) == (
         f"https://europe-west4-aiplatform.googleapis.com/v1/{ENDPOINT}:generateContent"
+    )
+
+
+def test_a_gemini_3_tuned_model_is_served_on_its_multi_region_host():
+    """Gemini 3.x tuned models are served only on the us / eu multi-region hosts."""
+    run = run_serving({"endpoint": ENDPOINT, "model": MODEL, "baseModel": "gemini-3.1-flash-lite"})
+
+    assert resolve(run.exports["generateContentUrl"]) == (
+        f"https://aiplatform.eu.rep.googleapis.com/v1/{ENDPOINT}:generateContent"
     )
     assert run.mocks.stack_references == [PROD_STACK]
     assert run.mocks.tuning_jobs == {}

@@ -1,12 +1,19 @@
-"""Which base models can be tuned, and with what: the one place a new Gemini release is added.
+"""Which base models can be tuned, with what, and until when: the one table of models.
 
 The provider's check, the CLI's dataset validation and the emulator all read this table, so the
-three can never disagree about a model. Facts are from the reference notes (late 2026); where the
-service publishes no number, the choice is ours and says so.
+three can never disagree about a model. Each entry holds the model's tuning regions, where its
+tuned models serve, its limits, adapter sizes, modalities, CMEK support, and its lifecycle
+(release, retirement, successor): a new Gemini release or a retirement date is one entry.
+
+Facts are from the product's model-versions and supervised-tuning pages (December 2026). Where
+the service publishes no number, the choice is ours and the entry says so. "Today" comes from a
+clock (`today()`), replaced in tests, so lifecycle checks are deterministic.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -20,7 +27,27 @@ class DatasetFormat(str, Enum):
     """The legacy gemini-1.0-pro-002 form: `{"messages": [{"role": ..., "content": ...}]}`."""
 
 
-# Vertex AI regions that offer Gemini supervised tuning. Models restricted further list their own.
+class Modality(str, Enum):
+    TEXT = "text"
+    IMAGE = "image"
+    AUDIO = "audio"
+    VIDEO = "video"
+    PDF = "pdf"
+
+
+class Lifecycle(str, Enum):
+    """Where a model stands on a given day."""
+
+    UNRELEASED = "unreleased"
+    CURRENT = "current"
+    RETIRING = "retiring"  # retires within RETIREMENT_WARNING_DAYS: tunes, with a warning
+    RETIRED = "retired"
+    UNCONFIRMED = "unconfirmed"  # listed by the API, not on the tuning page: not tuned (our choice)
+
+
+RETIREMENT_WARNING_DAYS = 90
+
+# Vertex AI regions that offered Gemini supervised tuning for the 1.x-2.5 models.
 TUNING_REGIONS: frozenset[str] = frozenset(
     {
         "us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1", "us-west4",
@@ -32,24 +59,73 @@ TUNING_REGIONS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
+_ALL_MEDIA = frozenset(Modality)
+_TEXT_ONLY = frozenset({Modality.TEXT})
+# Audio tuning is documented for the 2.5 models only.
+_NO_AUDIO = _ALL_MEDIA - {Modality.AUDIO}
+
+# Tokens one image costs, by the example's or the part's mediaResolution (None: unset).
+# Gemini 3: 280 / 560 / 1120, high by default; earlier models: 64 at LOW, 258 otherwise.
+_IMAGE_TOKENS_3: Mapping[str | None, int] = {
+    "MEDIA_RESOLUTION_LOW": 280,
+    "MEDIA_RESOLUTION_MEDIUM": 560,
+    "MEDIA_RESOLUTION_HIGH": 1120,
+    None: 1120,
+}
+_IMAGE_TOKENS_EARLIER: Mapping[str | None, int] = {
+    "MEDIA_RESOLUTION_LOW": 64,
+    "MEDIA_RESOLUTION_MEDIUM": 258,
+    "MEDIA_RESOLUTION_HIGH": 258,
+    None: 258,
+}
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """Per-example media limits from the modality pages; an example over one is dropped, not fatal."""
+
+    images: int = 30
+    videos: int = 1
+    audio_files: int = 1
+    pdfs: int = 4
+
 
 @dataclass(frozen=True)
 class BaseModel:
-    """One tunable base model and the limits the tuning service applies to it."""
+    """One base model: what tuning it takes, where, and when it can be tuned."""
 
     id: str
     adapter_sizes: tuple[int, ...]
     default_adapter_size: int
+    released: dt.date
+    retires: dt.date | None = None
+    """The retirement date; for a current model Google's "at the earliest" date."""
+    successor: str | None = None
+    """What Google says to move to when this model retires."""
+    confirmed: bool = True
+    """False when the model is listed by the API but not on the tuning page (not tuned)."""
     max_tokens_per_example: int = 131_072
-    multimodal: bool = True
+    modalities: frozenset[Modality] = _ALL_MEDIA
     dataset_format: DatasetFormat = DatasetFormat.GEMINI
     cmek: bool = True
     regions: frozenset[str] = field(default=TUNING_REGIONS)
-    legacy: bool = False
+    serving: Mapping[str, str] = field(default_factory=dict)
+    """Tuning region -> the location whose host serves the tuned model; absent: the same region."""
+    max_validation_examples: int = 5000
+    validation_share: tuple[int, float] | None = (1000, 0.30)
+    """(above this many validation examples, at most this share of the training examples)."""
+    max_text_examples: int = 10_000_000
+    max_multimodal_examples: int = 300_000
+    media: MediaLimits = MediaLimits()
+    image_tokens: Mapping[str | None, int] = field(default_factory=lambda: _IMAGE_TOKENS_EARLIER)
     # Hyperparameters the service picks when the job leaves them out (our emulator's choice too;
     # Vertex derives epochs from the dataset size, 3 is what small datasets get).
     default_epochs: int = 3
     max_epochs: int = 100
+
+    @property
+    def multimodal(self) -> bool:
+        return self.modalities != _TEXT_ONLY
 
     def allows_adapter(self, rank: int) -> bool:
         return rank in self.adapter_sizes
@@ -57,75 +133,219 @@ class BaseModel:
     def adapter_sizes_text(self) -> str:
         return ", ".join(str(size) for size in self.adapter_sizes)
 
+    def serving_location(self, tuning_location: str) -> str:
+        """The location whose host answers the tuned model's endpoint (3.x: `us` or `eu`)."""
+        return self.serving.get(tuning_location, tuning_location)
 
-_GEMINI_3_REGIONS = frozenset({"us-central1", "europe-west4"})
+    def lifecycle(self, on: dt.date) -> Lifecycle:
+        if not self.confirmed:
+            return Lifecycle.UNCONFIRMED
+        if on < self.released:
+            return Lifecycle.UNRELEASED
+        if self.retires is not None and on >= self.retires:
+            return Lifecycle.RETIRED
+        if self.retires is not None and (self.retires - on).days <= RETIREMENT_WARNING_DAYS:
+            return Lifecycle.RETIRING
+        return Lifecycle.CURRENT
 
-BASE_MODELS: dict[str, BaseModel] = {
-    model.id: model
-    for model in [
-        # Current.
-        BaseModel("gemini-2.5-pro", adapter_sizes=(1, 2, 4, 8), default_adapter_size=8),
-        BaseModel("gemini-2.5-flash", adapter_sizes=(1, 2, 4, 8, 16), default_adapter_size=8),
-        BaseModel("gemini-2.5-flash-lite", adapter_sizes=(1, 2, 4, 8, 16), default_adapter_size=8),
-        BaseModel(
-            "gemini-3.5-flash",
-            adapter_sizes=(1, 2, 4, 8, 16),
-            default_adapter_size=8,
-            cmek=False,
-            regions=_GEMINI_3_REGIONS,
-        ),
-        BaseModel(
-            "gemini-3.5-flash-lite",
-            adapter_sizes=(1, 2, 4, 8, 16),
-            default_adapter_size=8,
-            cmek=False,
-            regions=_GEMINI_3_REGIONS,
-        ),
-        BaseModel(
-            "translation-llm-002",
-            adapter_sizes=(4,),
-            default_adapter_size=4,
-            multimodal=False,
-        ),
-        # Being retired.
-        BaseModel("gemini-2.0-flash-001", adapter_sizes=(1, 2, 4, 8), default_adapter_size=4, legacy=True),
-        BaseModel(
-            "gemini-2.0-flash-lite-001", adapter_sizes=(1, 2, 4, 8), default_adapter_size=4, legacy=True
-        ),
-        # Legacy.
-        BaseModel(
-            "gemini-1.5-pro-002",
-            adapter_sizes=(1, 4),
-            default_adapter_size=4,
-            max_tokens_per_example=32_000,
-            legacy=True,
-        ),
-        BaseModel(
-            "gemini-1.5-flash-002",
-            adapter_sizes=(1, 4, 8, 16),
-            default_adapter_size=8,
-            max_tokens_per_example=32_000,
-            legacy=True,
-        ),
-        BaseModel(
-            "gemini-1.0-pro-002",
-            adapter_sizes=(1, 4),
-            default_adapter_size=4,
-            max_tokens_per_example=32_000,
-            multimodal=False,
-            dataset_format=DatasetFormat.MESSAGES,
-            legacy=True,
-        ),
-    ]
-}
+    def tunable(self, on: dt.date) -> bool:
+        return self.lifecycle(on) in (Lifecycle.CURRENT, Lifecycle.RETIRING)
+
+    def _use_instead(self, on: dt.date) -> str:
+        """The first tunable model down the chain of successors, else every model tuned on `on`."""
+        successor = find_base_model(self.successor) if self.successor else None
+        seen = {self.id}
+        while successor is not None and not successor.tunable(on) and successor.id not in seen:
+            seen.add(successor.id)
+            successor = find_base_model(successor.successor) if successor.successor else None
+        if successor is not None and successor.tunable(on):
+            return f"use {successor.id}"
+        others = [model_id for model_id in current_model_ids(on) if model_id != self.id]
+        return f"use one of {', '.join(others)}"
+
+    def refusal(self, on: dt.date) -> str | None:
+        """Why this model cannot be tuned on `on`, naming what to use instead; None when it can."""
+        state = self.lifecycle(on)
+        if state is Lifecycle.RETIRED:
+            return f"{self.id} was retired on {self.retires}; {self._use_instead(on)}"
+        if state is Lifecycle.UNRELEASED:
+            return f"{self.id} was not released until {self.released}; {self._use_instead(on)}"
+        if state is Lifecycle.UNCONFIRMED:
+            return (
+                f"{self.id} is listed by the API but not as a model for supervised tuning; "
+                f"{self._use_instead(on)}"
+            )
+        return None
+
+    def serving_ended(self, on: dt.date) -> str | None:
+        """Why a model tuned from this one no longer answers on `on` (None while it serves)."""
+        if self.lifecycle(on) is not Lifecycle.RETIRED:
+            return None
+        return (
+            f"its base model {self.id} was retired on {self.retires}, so its tuned endpoint no longer "
+            f"serves; tune again on a current model ({self._use_instead(on)})"
+        )
+
+    def warning(self, on: dt.date) -> str | None:
+        """A warning for a model that retires within RETIREMENT_WARNING_DAYS of `on`."""
+        if self.lifecycle(on) is not Lifecycle.RETIRING:
+            return None
+        days = (self.retires - on).days if self.retires else 0
+        return (
+            f"{self.id} retires on {self.retires} (in {days} days); its tuned models stop serving then; "
+            f"plan to {self._use_instead(on)}"
+        )
+
+
+_US_EU_HOSTS = {"us-central1": "us", "europe-west4": "eu"}
+_GEMINI_3_REGIONS = frozenset(_US_EU_HOSTS)
+
+_CATALOGUE: tuple[BaseModel, ...] = (
+    # Current (December 2026). Release dates: a year before Google's earliest retirement date,
+    # Google's GA lifetime (our estimate; the pages give only the retirement dates).
+    BaseModel(
+        "gemini-3.5-flash",
+        adapter_sizes=(1, 2, 4, 8, 16),
+        default_adapter_size=8,
+        released=dt.date(2026, 5, 19),
+        retires=dt.date(2027, 5, 19),
+        modalities=_NO_AUDIO,
+        cmek=False,
+        regions=_GEMINI_3_REGIONS,
+        serving=_US_EU_HOSTS,
+        image_tokens=_IMAGE_TOKENS_3,
+    ),
+    BaseModel(
+        "gemini-3.1-flash-lite",
+        adapter_sizes=(1, 2, 4, 8, 16),
+        default_adapter_size=8,
+        released=dt.date(2026, 5, 7),
+        retires=dt.date(2027, 5, 7),
+        modalities=_NO_AUDIO,
+        cmek=False,
+        regions=_GEMINI_3_REGIONS,
+        serving=_US_EU_HOSTS,
+        image_tokens=_IMAGE_TOKENS_3,
+    ),
+    # Listed in the API reference, missing from the supervised-tuning page: refused until the
+    # tuning page lists it (then: `confirmed=True`, nothing else to change).
+    BaseModel(
+        "gemini-3.5-flash-lite",
+        adapter_sizes=(1, 2, 4, 8, 16),
+        default_adapter_size=8,
+        released=dt.date(2026, 5, 19),
+        confirmed=False,
+        successor="gemini-3.1-flash-lite",
+        modalities=_NO_AUDIO,
+        cmek=False,
+        regions=_GEMINI_3_REGIONS,
+        serving=_US_EU_HOSTS,
+        image_tokens=_IMAGE_TOKENS_3,
+    ),
+    BaseModel(
+        "translation-llm-002",
+        adapter_sizes=(4,),
+        default_adapter_size=4,
+        released=dt.date(2024, 10, 1),  # our estimate; no retirement announced
+        max_tokens_per_example=1_000,
+        modalities=_TEXT_ONLY,
+        regions=frozenset({"us-central1"}),
+        max_validation_examples=1_024,
+        validation_share=None,
+    ),
+    # Retired 2026-10-20; Google names 3.1 Flash-Lite the successor of 2.5 Flash.
+    BaseModel(
+        "gemini-2.5-pro",
+        adapter_sizes=(1, 2, 4, 8),
+        default_adapter_size=8,
+        released=dt.date(2025, 6, 17),
+        retires=dt.date(2026, 10, 20),
+        successor="gemini-3.5-flash",
+    ),
+    BaseModel(
+        "gemini-2.5-flash",
+        adapter_sizes=(1, 2, 4, 8, 16),
+        default_adapter_size=8,
+        released=dt.date(2025, 6, 17),
+        retires=dt.date(2026, 10, 20),
+        successor="gemini-3.1-flash-lite",
+    ),
+    BaseModel(
+        "gemini-2.5-flash-lite",
+        adapter_sizes=(1, 2, 4, 8, 16),
+        default_adapter_size=8,
+        released=dt.date(2025, 7, 22),
+        retires=dt.date(2026, 10, 20),
+        successor="gemini-3.1-flash-lite",
+    ),
+    # Retired 2026-06-01.
+    BaseModel(
+        "gemini-2.0-flash-001",
+        adapter_sizes=(1, 2, 4, 8),
+        default_adapter_size=4,
+        released=dt.date(2025, 2, 5),
+        retires=dt.date(2026, 6, 1),
+        successor="gemini-2.5-flash",
+        modalities=_NO_AUDIO,
+    ),
+    BaseModel(
+        "gemini-2.0-flash-lite-001",
+        adapter_sizes=(1, 2, 4, 8),
+        default_adapter_size=4,
+        released=dt.date(2025, 2, 25),
+        retires=dt.date(2026, 6, 1),
+        successor="gemini-2.5-flash-lite",
+        modalities=_NO_AUDIO,
+    ),
+    # The seed's models: retired 2025-09-24 (1.5) and 2025-04-21 (1.0).
+    BaseModel(
+        "gemini-1.5-pro-002",
+        adapter_sizes=(1, 4),
+        default_adapter_size=4,
+        released=dt.date(2024, 9, 24),
+        retires=dt.date(2025, 9, 24),
+        successor="gemini-2.5-pro",
+        max_tokens_per_example=32_000,
+    ),
+    BaseModel(
+        "gemini-1.5-flash-002",
+        adapter_sizes=(1, 4, 8, 16),
+        default_adapter_size=8,
+        released=dt.date(2024, 9, 24),
+        retires=dt.date(2025, 9, 24),
+        successor="gemini-2.5-flash",
+        max_tokens_per_example=32_000,
+    ),
+    BaseModel(
+        "gemini-1.0-pro-002",
+        adapter_sizes=(1, 4),
+        default_adapter_size=4,
+        released=dt.date(2024, 4, 9),  # our estimate: tuning GA in spring 2024
+        retires=dt.date(2025, 4, 21),
+        successor="gemini-1.5-pro-002",
+        max_tokens_per_example=32_000,
+        modalities=_TEXT_ONLY,
+        dataset_format=DatasetFormat.MESSAGES,
+    ),
+)
+BASE_MODELS: dict[str, BaseModel] = {model.id: model for model in _CATALOGUE}
+
+DEFAULT_MODEL = "gemini-3.1-flash-lite"
+"""The model of examples, help texts and fallbacks: tuned today, Google's successor of 2.5 Flash."""
 
 # Limits on datasets that hold for every model.
 MAX_DATASET_BYTES = 1024**3
-MAX_VALIDATION_EXAMPLES = 5000
-MAX_IMAGES_PER_EXAMPLE = 30
 RECOMMENDED_TRAINING_EXAMPLES = (100, 500)
 MAX_DISPLAY_NAME_LENGTH = 128
 ADAPTER_RANKS: tuple[int, ...] = tuple(sorted(size.rank for size in AdapterSize if size.rank))
+
+
+def _system_today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+today: Callable[[], dt.date] = _system_today
+"""The clock lifecycle checks read: today's date in UTC. Tests replace it (monkeypatch)."""
 
 
 def find_base_model(model_id: str) -> BaseModel | None:
@@ -133,8 +353,15 @@ def find_base_model(model_id: str) -> BaseModel | None:
     return BASE_MODELS.get(model_id.removeprefix("publishers/google/models/"))
 
 
-def known_model_ids() -> str:
-    """Current models first, for error messages that list what may be used."""
-    current = [m.id for m in BASE_MODELS.values() if not m.legacy]
-    legacy = [m.id for m in BASE_MODELS.values() if m.legacy]
-    return ", ".join(current) + " (legacy: " + ", ".join(legacy) + ")"
+def current_model_ids(on: dt.date | None = None) -> list[str]:
+    """The models the service tunes on `on` (today by default), in catalogue order."""
+    day = on or today()
+    return [model.id for model in _CATALOGUE if model.tunable(day)]
+
+
+def known_model_ids(on: dt.date | None = None) -> str:
+    """What may be tuned today, then what retired, for error messages."""
+    day = on or today()
+    retired = [model.id for model in _CATALOGUE if model.lifecycle(day) is Lifecycle.RETIRED]
+    text = ", ".join(current_model_ids(day))
+    return text + (" (retired: " + ", ".join(retired) + ")" if retired else "")

@@ -27,15 +27,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import Annotated, Any, Literal, NoReturn, TypeVar
 from urllib.parse import quote
 
 import httpx
 import tenacity
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from . import __version__
+from . import __version__, catalogue
 from .auth import GoogleAuth
 from .errors import (
     AmbiguousCreateError,
@@ -62,7 +62,9 @@ from .wire import (
     GenerateContentRequest,
     GenerateContentResponse,
     GenerationConfig,
+    Int64,
     JobState,
+    LenientTimestamp,
     ListTuningJobsResponse,
     Part,
     TuningJob,
@@ -207,11 +209,12 @@ class VertexClient:
         """Submit a tuning job. Raises AmbiguousCreateError when it may exist without an answer."""
         parent = LocationName(project, location)
         call = _Call("POST", location, f"{parent}/tuningJobs", body=job.to_json_dict(), is_create=True)
-        return TuningJob.model_validate(self._call(call))
+        return _answer(TuningJob, self._call(call), call)
 
     def get_tuning_job(self, name: str | TuningJobName) -> TuningJob:
         job = _job_name(name)
-        return TuningJob.model_validate(self._call(_Call("GET", job.location, str(job))))
+        call = _Call("GET", job.location, str(job))
+        return _answer(TuningJob, self._call(call), call)
 
     def list_tuning_jobs(
         self, project: str, location: str, *, filter: str | None = None, page_size: int | None = None
@@ -219,8 +222,9 @@ class VertexClient:
         """Every tuning job in the location that matches `filter` (AIP-160), page after page."""
         parent = LocationName(project, location)
         params = {"filter": filter, "pageSize": page_size}
-        for page in self._pages(_Call("GET", location, f"{parent}/tuningJobs", params=params)):
-            yield from ListTuningJobsResponse.model_validate(page).tuning_jobs
+        call = _Call("GET", location, f"{parent}/tuningJobs", params=params)
+        for page in self._pages(call):
+            yield from _answer(ListTuningJobsResponse, page, call).tuning_jobs
 
     def cancel_tuning_job(self, name: str | TuningJobName) -> None:
         """Ask the service to cancel; cancellation is asynchronous (CANCELLING, then CANCELLED)."""
@@ -230,26 +234,39 @@ class VertexClient:
     # --- tuned models --------------------------------------------------------------------------
 
     def generate_content(
-        self, endpoint: str | EndpointName, request: GenerateContentRequest
+        self,
+        endpoint: str | EndpointName,
+        request: GenerateContentRequest,
+        *,
+        base_model: str | None = None,
     ) -> GenerateContentResponse:
+        """Prompt a tuned endpoint. With `base_model` (the job's), the call goes to the host that
+        serves that model's tuned endpoints: Gemini 3.x ones only on the `us` / `eu` multi-region
+        hosts, whatever region they were tuned in (`catalogue.BaseModel.serving`)."""
         target = endpoint if isinstance(endpoint, EndpointName) else EndpointName.parse(endpoint)
         call = _Call(
-            "POST", target.location, str(target), verb=":generateContent", body=request.to_json_dict()
+            "POST",
+            serving_location(target.location, base_model),
+            str(target),
+            verb=":generateContent",
+            body=request.to_json_dict(),
         )
-        return GenerateContentResponse.model_validate(self._call(call))
+        return _answer(GenerateContentResponse, self._call(call), call)
 
     def read_metrics(self, job: TuningJob | str | TuningJobName) -> dict[str, list[MetricPoint]]:
         """Training metrics by name (`/train_total_loss`, ...), each sorted by step; {} before any exist.
 
         Follows the job's Vertex AI Experiment to its TensorBoard: experiment context, then the
-        tensorboard experiment's runs, their time series, and each series' data.
+        tensorboard experiment's runs, their time series, and each series' data. A point that
+        cannot be read is skipped; an answer that cannot be used at all is a VertexTuningError.
         """
         if not isinstance(job, TuningJob):
             job = self.get_tuning_job(job)
         if not job.experiment:
             return {}
-        experiment = ContextName.parse(job.experiment)
-        context = _Context.model_validate(self._call(_Call("GET", experiment.location, str(experiment))))
+        experiment = ContextName.parse(job.experiment)  # InvalidNameError: never follow a hostile link
+        context_call = _Call("GET", experiment.location, str(experiment))
+        context = _answer(_Context, self._call(context_call), context_call)
         backing = context.metadata.get("backing_tensorboard_resource")
         if not backing:
             return {}
@@ -259,19 +276,19 @@ class VertexClient:
         )
         metrics: dict[str, list[MetricPoint]] = defaultdict(list)
         for runs_page in self._pages(runs_call):
-            for run in _RunsPage.model_validate(runs_page).tensorboard_runs:
+            for run in _answer(_RunsPage, runs_page, runs_call).tensorboard_runs:
                 for series, points in self._read_run(TensorboardRunName.parse(run.name)):
                     metrics[series].extend(points)
         return {name: sorted(points, key=lambda point: point.step) for name, points in metrics.items()}
 
     def _read_run(self, run: TensorboardRunName) -> Iterator[tuple[str, list[MetricPoint]]]:
         location = run.tensorboard.location
-        for page in self._pages(_Call("GET", location, f"{run}/timeSeries")):
-            for series in _TimeSeriesPage.model_validate(page).tensorboard_time_series:
+        series_call = _Call("GET", location, f"{run}/timeSeries")
+        for page in self._pages(series_call):
+            for series in _answer(_TimeSeriesPage, page, series_call).tensorboard_time_series:
                 name = TimeSeriesName.parse(series.name)
-                data = _ReadTimeSeries.model_validate(
-                    self._call(_Call("GET", location, str(name), verb=":read"))
-                )
+                read_call = _Call("GET", location, str(name), verb=":read")
+                data = _answer(_ReadTimeSeries, self._call(read_call), read_call)
                 points = [point.to_metric_point() for point in data.time_series_data.values]
                 yield series.display_name or name.time_series_id, points
 
@@ -474,6 +491,35 @@ def _json_object(response: httpx.Response, call: _Call) -> dict[str, Any]:
     return data
 
 
+class UnusableAnswerError(VertexTuningError):
+    """The service answered 200 with a body this client cannot use (not a validation traceback)."""
+
+
+_Parsed = TypeVar("_Parsed", bound=BaseModel)
+
+
+def _answer(model: type[_Parsed], data: dict[str, Any], call: _Call) -> _Parsed:
+    """The answer as `model`; one that does not fit is an UnusableAnswerError naming the call."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"]) or "the body"
+        raise UnusableAnswerError(
+            f"{call.label} answered with a {model.__name__.lstrip('_')} this client cannot use: "
+            f"{where}: {problem['msg']} ({error.error_count()} problem(s)); "
+            "upgrade pulumi-vertex-tuning, or report it with the answer"
+        ) from None
+
+
+def serving_location(endpoint_location: str, base_model: str | None) -> str:
+    """The location whose host answers a tuned endpoint: the catalogue's serving location of the
+    base model (3.x: `us` or `eu`), else the endpoint's own. The path keeps the endpoint's name
+    as the service gave it (unconfirmed: whether 3.x paths also say `locations/us`)."""
+    model = catalogue.find_base_model(base_model) if base_model else None
+    return model.serving_location(endpoint_location) if model is not None else endpoint_location
+
+
 def _job_name(name: str | TuningJobName) -> TuningJobName:
     return name if isinstance(name, TuningJobName) else TuningJobName.parse(name)
 
@@ -507,16 +553,29 @@ class _Scalar(_Message):
 
 
 class _DataPoint(_Message):
-    step: int = 0
-    wall_time: datetime | None = None
+    step: Int64 = 0
+    wall_time: LenientTimestamp = None
     scalar: _Scalar = Field(default_factory=_Scalar)
 
     def to_metric_point(self) -> MetricPoint:
         return MetricPoint(step=self.step, value=self.scalar.value, wall_time=self.wall_time)
 
 
+def _readable_points(values: Any) -> Any:
+    """Each point that can be read; a malformed one is skipped (metrics are an optional extra)."""
+    if not isinstance(values, list):
+        return []
+    readable = []
+    for value in values:
+        try:
+            readable.append(_DataPoint.model_validate(value))
+        except ValidationError:
+            log.debug("skipping a metric point this client cannot read: %r", value)
+    return readable
+
+
 class _TimeSeriesData(_Message):
-    values: list[_DataPoint] = Field(default_factory=list)
+    values: Annotated[list[_DataPoint], BeforeValidator(_readable_points)] = Field(default_factory=list)
 
 
 class _ReadTimeSeries(_Message):
@@ -623,9 +682,13 @@ def generate_content(
     max_output_tokens: int | None = None,
     candidate_count: int | None = None,
     stop_sequences: list[str] | None = None,
+    base_model: str | None = None,
     client: VertexClient | None = None,
 ) -> GenerateContentResponse:
-    """Prompt a tuned model through its endpoint (a tuning job's `tuned_model_endpoint_name`)."""
+    """Prompt a tuned model through its endpoint (a tuning job's `tuned_model_endpoint_name`).
+
+    `base_model`: the job's base model, so that a Gemini 3.x tuned model is called on its
+    multi-region host (`us` / `eu`)."""
     target = EndpointName.parse(endpoint)
     if isinstance(prompt, GenerateContentRequest):
         request = prompt
@@ -644,7 +707,7 @@ def generate_content(
             generation_config=config if config.model_dump(exclude_none=True) else None,
         )
     with _client_for(target.project, target.location, client) as active:
-        return active.generate_content(target, request)
+        return active.generate_content(target, request, base_model=base_model)
 
 
 def read_metrics(job_name: str, *, client: VertexClient | None = None) -> dict[str, list[MetricPoint]]:

@@ -31,7 +31,19 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel
 
-from . import cancellation, concurrency, host_errors, names, ownership, pricing, settings, spec, staging, wire
+from . import (
+    cancellation,
+    catalogue,
+    concurrency,
+    host_errors,
+    names,
+    ownership,
+    pricing,
+    settings,
+    spec,
+    staging,
+    wire,
+)
 from .client import MetricPoint, VertexClient
 from .errors import ConfigurationError, NotFoundError, VertexTuningError
 from .lifecycle import Lifecycle
@@ -40,6 +52,8 @@ from .progress import retry_line, stderr_line
 OUTPUTS = (
     "job_name",
     "state",
+    "tuning_job_state",
+    "tuning_job_metadata",
     "tuned_model_name",
     "tuned_model_endpoint_name",
     "checkpoints",
@@ -127,6 +141,8 @@ class TuningJobProvider(ResourceProvider):
         # Local dataset files get their content-addressed gs:// URIs here (read, never uploaded).
         props, dataset_problems = staging.plan_local_datasets(props, self._config.get(staging.STAGING_CONFIG))
         found = config_problems + dataset_problems + spec.problems(props)
+        for name, warning in spec.warnings(props):
+            stderr_line(f"warning: {name}: {warning}")
         if not found:
             self._tell_before_spending(props)
         return CheckResult(
@@ -166,6 +182,7 @@ class TuningJobProvider(ResourceProvider):
             job = lifecycle.client.get_tuning_job(id_)
         except NotFoundError:
             return ReadResult("", {})
+        _note_retired_base_model(job)
         given = _inputs_only(props)
         echoed = {key: value for key, value in _inputs_from_job(job).items() if given.get(key) is None}
         inputs = {**spec.canonical_inputs(given), **echoed}
@@ -315,6 +332,9 @@ def job_outputs(job: wire.TuningJob) -> dict[str, Any]:
     return {
         "job_name": job.name,
         "state": job.job_state.value,
+        # v1beta1 only: what a waiting job is doing ("waiting for quota"), and how far it got.
+        "tuning_job_state": job.detailed_state.value if job.detailed_state else None,
+        "tuning_job_metadata": _plain(job.tuning_job_metadata) if job.tuning_job_metadata else {},
         "tuned_model_name": tuned.model,
         "tuned_model_endpoint_name": tuned.endpoint,
         "checkpoints": [_plain(checkpoint) for checkpoint in tuned.checkpoints or []],
@@ -366,6 +386,15 @@ def _final_metrics(lifecycle: Lifecycle, job: wire.TuningJob) -> dict[str, dict[
         "training_metrics": {name: value for name, value in last.items() if name.startswith("train_")},
         "validation_metrics": {name: value for name, value in last.items() if name.startswith("eval_")},
     }
+
+
+def _note_retired_base_model(job: wire.TuningJob) -> None:
+    """A refresh says so when the job's tuned endpoint stopped serving with its base model."""
+    base = job.base_model or (job.pre_tuned_model.base_model if job.pre_tuned_model else None)
+    model = catalogue.find_base_model(base) if base else None
+    ended = model.serving_ended(catalogue.today()) if model is not None else None
+    if ended is not None and job.job_state is wire.JobState.SUCCEEDED:
+        stderr_line(f"{job.name}: {ended}")
 
 
 def _inputs_from_job(job: wire.TuningJob) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """`TuningJob`: a Vertex AI Gemini supervised tuning job as a Pulumi resource.
 
-    job = TuningJob("support-bot", base_model="gemini-2.5-flash",
+    job = TuningJob("support-bot", base_model="gemini-3.1-flash-lite",
                     training_dataset_uri="gs://acme-ml/support/train.jsonl")
     pulumi.export("endpoint", job.tuned_model_endpoint_name)
 
@@ -89,7 +89,7 @@ class TuningJob(pulumi.dynamic.Resource, module="vertex-tuning", name="TuningJob
         :param validation_dataset: the same for the validation dataset.
         :param staging_uri: `gs://bucket/prefix` for local datasets; default stack config
             `vertex-tuning:stagingUri`.
-        :param base_model: e.g. `gemini-2.5-flash` (`publishers/google/models/…` accepted).
+        :param base_model: e.g. `gemini-3.1-flash-lite` (`publishers/google/models/…` accepted).
         :param pre_tuned_model_name: another TuningJob's `tuned_model_name`: continuous tuning.
         :param pre_tuned_checkpoint_id: the checkpoint of that model to start from.
         :param adapter_size: 1, 2, 4, 8, 16 or 32, or a name such as `ADAPTER_SIZE_FOUR`.

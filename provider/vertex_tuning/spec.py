@@ -11,6 +11,7 @@ Values that Pulumi does not know yet (preview) are passed through untouched and 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -370,7 +371,7 @@ _REQUIRED = REQUIRED_IDENTITY_INPUTS
 # --- rules across inputs --------------------------------------------------------------------
 
 
-def _cross_problems(values: Mapping[str, Any], present: set[str]) -> list[Problem]:
+def _cross_problems(values: Mapping[str, Any], present: set[str], today: dt.date) -> list[Problem]:
     """Rules that need several inputs; each runs only when the inputs it needs are known and valid.
 
     `present` holds every input that was given, known or not, so an unknown input still counts
@@ -398,7 +399,7 @@ def _cross_problems(values: Mapping[str, Any], present: set[str]) -> list[Proble
         found.append(
             (
                 "base_model",
-                "set exactly one of base_model (a model to tune, such as 'gemini-2.5-flash') and "
+                f"set exactly one of base_model (a model to tune, such as '{catalogue.DEFAULT_MODEL}') and "
                 "pre_tuned_model_name (a tuned model to tune further)",
             )
         )
@@ -408,7 +409,7 @@ def _cross_problems(values: Mapping[str, Any], present: set[str]) -> list[Proble
     location = values.get("location")
     model = catalogue.find_base_model(values["base_model"]) if "base_model" in values else None
     if model is not None:
-        found += _model_problems(model, values, location)
+        found += _model_problems(model, values, location, today)
     if location is not None and "pre_tuned_model_name" in values:
         model_location = names.ModelName.parse(values["pre_tuned_model_name"]).location
         if model_location != location:
@@ -431,8 +432,11 @@ def _cross_problems(values: Mapping[str, Any], present: set[str]) -> list[Proble
 
 
 def _model_problems(
-    model: catalogue.BaseModel, values: Mapping[str, Any], location: str | None
+    model: catalogue.BaseModel, values: Mapping[str, Any], location: str | None, today: dt.date
 ) -> list[Problem]:
+    refusal = model.refusal(today)
+    if refusal is not None:
+        return [("base_model", refusal)]  # the other limits of a model that cannot be tuned do not matter
     found: list[Problem] = []
     if "adapter_size" in values and not model.allows_adapter(values["adapter_size"]):
         found.append(
@@ -460,7 +464,8 @@ def _model_problems(
 class _Normalized:
     """The outcome of applying every rule to a property bag."""
 
-    def __init__(self, props: Mapping[str, Any]) -> None:
+    def __init__(self, props: Mapping[str, Any], today: dt.date | None = None) -> None:
+        self.today = today or catalogue.today()
         self.values: dict[str, Any] = {}  # canonical values of the known, valid inputs
         self.present: set[str] = set()  # inputs given at all, known or not
         self.unknown: set[str] = set()  # inputs not known yet (preview)
@@ -472,7 +477,7 @@ class _Normalized:
             if name not in self.present:
                 self.values[name] = default
                 self.present.add(name)
-        self.problems += _cross_problems(self.values, self.present)
+        self.problems += _cross_problems(self.values, self.present, self.today)
 
     def _apply(self, name: str, value: Any) -> None:
         rule = _FIELD_RULES.get(name)
@@ -491,9 +496,21 @@ class _Normalized:
             self.problems.append((name, str(error)))
 
 
-def problems(props: Mapping[str, Any]) -> list[Problem]:
-    """Every problem with the inputs at once; unknown values are not judged. Never raises."""
-    return _Normalized(props).problems
+def problems(props: Mapping[str, Any], *, today: dt.date | None = None) -> list[Problem]:
+    """Every problem with the inputs at once; unknown values are not judged. Never raises.
+
+    A base model retired by `today` (the catalogue's clock by default) is a problem."""
+    return _Normalized(props, today).problems
+
+
+def warnings(props: Mapping[str, Any], *, today: dt.date | None = None) -> list[Problem]:
+    """What deserves a warning but not a failure: a base model that retires within 90 days."""
+    model_id = props.get("base_model")
+    if not isinstance(model_id, str) or is_unknown(model_id):
+        return []
+    model = catalogue.find_base_model(model_id)
+    warning = model.warning(today or catalogue.today()) if model is not None else None
+    return [("base_model", warning)] if warning else []
 
 
 def canonical_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -514,9 +531,9 @@ def canonical_value(name: str, value: Any) -> Any:
         return value
 
 
-def parse(props: Mapping[str, Any]) -> TuningJobSpec:
+def parse(props: Mapping[str, Any], *, today: dt.date | None = None) -> TuningJobSpec:
     """The validated spec, or InvalidSpecError naming every problem. Unknown values are problems here."""
-    normalized = _Normalized(props)
+    normalized = _Normalized(props, today)
     found = normalized.problems + [(name, "is not known yet") for name in sorted(normalized.unknown)]
     if "training_dataset_uri" not in normalized.values and not found:
         # A local file gets its URI in check; a job cannot be made before that happened.

@@ -31,7 +31,7 @@ LOCAL_DATASETS: tuple[tuple[str, str, Purpose], ...] = (
 )
 """(local file input, the URI input it becomes, what the file is for)."""
 # A tuned model's base model is not known offline; its datasets are checked as for this one.
-FALLBACK_MODEL = "gemini-2.5-flash"
+FALLBACK_MODEL = catalogue.DEFAULT_MODEL
 _CHUNK = 1024 * 1024
 
 
@@ -130,6 +130,7 @@ def plan_local_datasets(
     location, problem = _staging_location(props.get("staging_uri") or default_staging_uri)
     problems += problem
     model = catalogue.find_base_model(str(props.get("base_model") or FALLBACK_MODEL))
+    training_examples: int | None = None  # for the validation set's 30 % rule
     for path_input, uri_input, purpose in sources:
         value = props[path_input]
         if is_unknown(value) or not isinstance(value, str):
@@ -137,7 +138,11 @@ def plan_local_datasets(
         if props.get(uri_input) is not None:
             problems.append((path_input, f"set only one of {path_input} (a local file) and {uri_input}"))
             continue
-        report = validate_dataset_file(Path(str(value)), model or _fallback_model(), purpose)
+        report = validate_dataset_file(
+            Path(str(value)), model or _fallback_model(), purpose, training_examples=training_examples
+        )
+        if purpose == "training":
+            training_examples = report.example_count
         problems += [(path_input, f"{value}: {found}") for found in report.problems]
         if report.ok and location is not None:
             planned[uri_input] = location.uri_for(file_sha256(Path(str(value))))

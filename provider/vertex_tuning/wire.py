@@ -5,6 +5,11 @@ lowerCamelCase out and snake_case also accepted in, int64 as strings out and num
 enums as names out and names or integers in (`$alt=json;enum-encoding=int`), RFC 3339 timestamps,
 empty fields omitted. Unknown fields are kept (`extra="allow"`) so that nothing a newer service
 returns is dropped on the way through; the emulator rejects them itself, as the service does.
+
+Forward compatible (design decision 12): an enum value this code does not know becomes an
+"unknown member" of its enum that keeps the service's text (`JobState("JOB_STATE_FUTURE")` is
+not raised, it is carried: `.value` is the text, `.is_known` is False), and optional extras of an
+answer (stats, metadata, usage, timestamps) that cannot be read are left out rather than fatal.
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -53,8 +62,36 @@ Timestamp = Annotated[datetime, PlainSerializer(_timestamp_out, return_type=str)
 """A google.protobuf.Timestamp: RFC 3339 in UTC with a `Z` and microseconds."""
 
 
+STRICT: dict[str, Any] = {"strict_wire": True}
+"""Validation context for what a caller sends (the emulator reading a request): nothing is
+tolerated there, as the service refuses what it does not know. Answers are read without it."""
+
+
+def _strict(info: ValidationInfo) -> bool:
+    return bool(isinstance(info.context, dict) and info.context.get("strict_wire"))
+
+
+def _or_none(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+    """An optional extra that cannot be read is left out: it must never make the answer unusable."""
+    if _strict(info):
+        return handler(value)
+    try:
+        return handler(value)
+    except ValidationError:
+        return None
+
+
+OptionalExtra = WrapValidator(_or_none)
+"""Mark a field as an optional extra: `Annotated[X | None, OptionalExtra] = None`."""
+
+
 class ProtoEnum(str, enum.Enum):
-    """An enum that proto3 JSON spells by name and may also receive by number."""
+    """An enum that proto3 JSON spells by name and may also receive by number.
+
+    Values the service sends that are not declared here are not errors: `tolerant` turns them
+    into unknown members that keep the text. Calling the class itself (`JobState("...")`) stays
+    strict, for what users type.
+    """
 
     @classmethod
     def numbers(cls) -> dict[int, str]:
@@ -70,6 +107,29 @@ class ProtoEnum(str, enum.Enum):
             except KeyError:
                 raise ValueError(f"{value} is not a valid {cls.__name__} number") from None
         return value
+
+    @classmethod
+    def tolerant(cls, value: Any) -> Any:
+        """A member for any name or number; one this code does not know keeps its text."""
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or isinstance(value, cls):
+            return value
+        text = cls.numbers().get(value, str(value)) if isinstance(value, int) else value
+        try:
+            return cls(text)
+        except ValueError:
+            return cls._unknown(text)
+
+    @classmethod
+    def _unknown(cls, text: str) -> Any:
+        member = str.__new__(cls, text)
+        member._name_ = text
+        member._value_ = text
+        return member
+
+    @property
+    def is_known(self) -> bool:
+        """False for a value a newer service sent that this code does not declare."""
+        return self._value_ in type(self)._value2member_map_
 
 
 E = TypeVar("E", bound=ProtoEnum)
@@ -123,8 +183,8 @@ class AdapterSize(ProtoEnum):
 
     @property
     def rank(self) -> int:
-        """The adapter's rank: ADAPTER_SIZE_EIGHT is 8 (0 for UNSPECIFIED)."""
-        return _ADAPTER_RANKS[self]
+        """The adapter's rank: ADAPTER_SIZE_EIGHT is 8 (0 for UNSPECIFIED and sizes not known here)."""
+        return _ADAPTER_RANKS.get(self, 0)
 
     @classmethod
     def from_rank(cls, rank: int) -> AdapterSize:
@@ -145,22 +205,134 @@ _ADAPTER_RANKS = {
 }
 
 
+class TuningJobState(ProtoEnum):
+    """v1beta1's finer view of a job: what a PENDING or RUNNING job is doing."""
+
+    UNSPECIFIED = "TUNING_JOB_STATE_UNSPECIFIED"
+    WAITING_FOR_QUOTA = "TUNING_JOB_STATE_WAITING_FOR_QUOTA"
+    PROCESSING_DATASET = "TUNING_JOB_STATE_PROCESSING_DATASET"
+    WAITING_FOR_CAPACITY = "TUNING_JOB_STATE_WAITING_FOR_CAPACITY"
+    TUNING = "TUNING_JOB_STATE_TUNING"
+    POST_PROCESSING = "TUNING_JOB_STATE_POST_PROCESSING"
+
+    @property
+    def short(self) -> str:
+        """Lowercase words, as a progress line says it: `waiting for quota`."""
+        return self.value.removeprefix("TUNING_JOB_STATE_").replace("_", " ").lower()
+
+
 class FinishReason(ProtoEnum):
+    """Why a candidate stopped; Google adds values, so this is never a closed list."""
+
     UNSPECIFIED = "FINISH_REASON_UNSPECIFIED"
     STOP = "STOP"
     MAX_TOKENS = "MAX_TOKENS"
     SAFETY = "SAFETY"
     RECITATION = "RECITATION"
     OTHER = "OTHER"
+    BLOCKLIST = "BLOCKLIST"
+    PROHIBITED_CONTENT = "PROHIBITED_CONTENT"
+    SPII = "SPII"
+    MALFORMED_FUNCTION_CALL = "MALFORMED_FUNCTION_CALL"
+    MODEL_ARMOR = "MODEL_ARMOR"
+    IMAGE_SAFETY = "IMAGE_SAFETY"
+    IMAGE_PROHIBITED_CONTENT = "IMAGE_PROHIBITED_CONTENT"
+    IMAGE_RECITATION = "IMAGE_RECITATION"
+    IMAGE_OTHER = "IMAGE_OTHER"
+    UNEXPECTED_TOOL_CALL = "UNEXPECTED_TOOL_CALL"
+    NO_IMAGE = "NO_IMAGE"
+    MALFORMED_RESPONSE = "MALFORMED_RESPONSE"
+    CONTINUATION = "CONTINUATION"
+    TOO_MANY_TOOL_CALLS = "TOO_MANY_TOOL_CALLS"
+
+
+class HarmCategory(ProtoEnum):
+    UNSPECIFIED = "HARM_CATEGORY_UNSPECIFIED"
+    HATE_SPEECH = "HARM_CATEGORY_HATE_SPEECH"
+    DANGEROUS_CONTENT = "HARM_CATEGORY_DANGEROUS_CONTENT"
+    HARASSMENT = "HARM_CATEGORY_HARASSMENT"
+    SEXUALLY_EXPLICIT = "HARM_CATEGORY_SEXUALLY_EXPLICIT"
+    CIVIC_INTEGRITY = "HARM_CATEGORY_CIVIC_INTEGRITY"
+
+
+class HarmProbability(ProtoEnum):
+    UNSPECIFIED = "HARM_PROBABILITY_UNSPECIFIED"
+    NEGLIGIBLE = "NEGLIGIBLE"
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+
+
+class HarmSeverity(ProtoEnum):
+    UNSPECIFIED = "HARM_SEVERITY_UNSPECIFIED"
+    NEGLIGIBLE = "HARM_SEVERITY_NEGLIGIBLE"
+    LOW = "HARM_SEVERITY_LOW"
+    MEDIUM = "HARM_SEVERITY_MEDIUM"
+    HIGH = "HARM_SEVERITY_HIGH"
+
+
+class BlockReason(ProtoEnum):
+    UNSPECIFIED = "BLOCKED_REASON_UNSPECIFIED"
+    SAFETY = "SAFETY"
+    OTHER = "OTHER"
+    BLOCKLIST = "BLOCKLIST"
+    PROHIBITED_CONTENT = "PROHIBITED_CONTENT"
+
+
+class Modality(ProtoEnum):
+    UNSPECIFIED = "MODALITY_UNSPECIFIED"
+    TEXT = "TEXT"
+    IMAGE = "IMAGE"
+    VIDEO = "VIDEO"
+    AUDIO = "AUDIO"
+    DOCUMENT = "DOCUMENT"
+
+
+class TrafficType(ProtoEnum):
+    UNSPECIFIED = "TRAFFIC_TYPE_UNSPECIFIED"
+    ON_DEMAND = "ON_DEMAND"
+    PROVISIONED_THROUGHPUT = "PROVISIONED_THROUGHPUT"
 
 
 def _enum_field(cls: type[E]) -> Any:
-    return Annotated[cls, BeforeValidator(cls.parse)]
+    """A field of enum `cls`: by name or number, and in answers any value a newer service sends
+    (kept as text); in requests (the STRICT context) only the declared ones."""
+
+    def validate(value: Any, info: ValidationInfo) -> Any:
+        return cls.parse(value) if _strict(info) else cls.tolerant(value)
+
+    return Annotated[cls, BeforeValidator(validate)]
 
 
 JobStateField = _enum_field(JobState)
 AdapterSizeField = _enum_field(AdapterSize)
 FinishReasonField = _enum_field(FinishReason)
+TuningJobStateField = _enum_field(TuningJobState)
+HarmCategoryField = _enum_field(HarmCategory)
+HarmProbabilityField = _enum_field(HarmProbability)
+HarmSeverityField = _enum_field(HarmSeverity)
+BlockReasonField = _enum_field(BlockReason)
+ModalityField = _enum_field(Modality)
+TrafficTypeField = _enum_field(TrafficType)
+
+LenientTimestamp = Annotated[Timestamp | None, OptionalExtra]
+"""An output timestamp; one that is not RFC 3339 is left out, never fatal."""
+
+
+def _label_text(item: Any) -> Any:
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    return str(item) if isinstance(item, (int, float)) else item
+
+
+def _label_values(value: Any, info: ValidationInfo) -> Any:
+    """Label values are strings; a number or boolean in an answer is kept as its text."""
+    if isinstance(value, dict) and not _strict(info):
+        return {key: _label_text(item) for key, item in value.items()}
+    return value
+
+
+Labels = Annotated[dict[str, str], BeforeValidator(_label_values)]
 
 
 class WireModel(BaseModel):
@@ -193,7 +365,7 @@ def _drop_empty(value: Any) -> Any:
 
 
 class Status(WireModel):
-    code: int = 0
+    code: Annotated[int, BeforeValidator(_int64_in)] = 0
     message: str | None = None
     details: list[dict[str, Any]] | None = None
 
@@ -304,28 +476,34 @@ class TuningJob(WireModel):
     supervised_tuning_spec: SupervisedTuningSpec | None = None
     tuned_model_display_name: str | None = None
     description: str | None = None
-    labels: dict[str, str] | None = None
+    labels: Labels | None = None
     encryption_spec: EncryptionSpec | None = None
     service_account: str | None = None
     # Output only.
     name: str | None = None
     state: JobStateField | None = None  # type: ignore[valid-type]
-    create_time: Timestamp | None = None
-    start_time: Timestamp | None = None
-    end_time: Timestamp | None = None
-    update_time: Timestamp | None = None
+    create_time: LenientTimestamp = None
+    start_time: LenientTimestamp = None
+    end_time: LenientTimestamp = None
+    update_time: LenientTimestamp = None
     error: Status | None = None
     experiment: str | None = None
     tuned_model: TunedModel | None = None
-    tuning_data_stats: TuningDataStats | None = None
+    # Optional extras: one the client cannot read is left out, never fatal to a create or refresh.
+    tuning_data_stats: Annotated[TuningDataStats | None, OptionalExtra] = None
     gcs_metrics_uri: str | None = None
-    # v1beta1 only: WAITING_FOR_QUOTA, PROCESSING_DATASET, TUNING, ... (text: new values pass through).
-    tuning_job_state: str | None = None
-    tuning_job_metadata: TuningJobMetadata | None = None
+    # v1beta1 only.
+    tuning_job_state: TuningJobStateField | None = None  # type: ignore[valid-type]
+    tuning_job_metadata: Annotated[TuningJobMetadata | None, OptionalExtra] = None
 
     @property
     def job_state(self) -> JobState:
         return JobState(self.state) if self.state is not None else JobState.UNSPECIFIED
+
+    @property
+    def detailed_state(self) -> TuningJobState | None:
+        """What a waiting job is doing (v1beta1's `tuningJobState`), None when not reported."""
+        return TuningJobState(self.tuning_job_state) if self.tuning_job_state is not None else None
 
 
 class ListTuningJobsResponse(WireModel):
@@ -405,15 +583,32 @@ class GenerateContentRequest(WireModel):
     labels: dict[str, str] | None = None
 
 
+class SafetyRating(WireModel):
+    category: HarmCategoryField | None = None  # type: ignore[valid-type]
+    probability: HarmProbabilityField | None = None  # type: ignore[valid-type]
+    probability_score: float | None = None
+    severity: HarmSeverityField | None = None  # type: ignore[valid-type]
+    severity_score: float | None = None
+    blocked: bool | None = None
+
+
 class Candidate(WireModel):
     content: Content | None = None
     finish_reason: FinishReasonField | None = None  # type: ignore[valid-type]
+    finish_message: str | None = None
     avg_logprobs: float | None = None
     index: int | None = None
+    safety_ratings: Annotated[list[SafetyRating] | None, OptionalExtra] = None
+
+
+class PromptFeedback(WireModel):
+    block_reason: BlockReasonField | None = None  # type: ignore[valid-type]
+    block_reason_message: str | None = None
+    safety_ratings: Annotated[list[SafetyRating] | None, OptionalExtra] = None
 
 
 class ModalityTokenCount(WireModel):
-    modality: str | None = None  # TEXT, IMAGE, VIDEO, AUDIO, DOCUMENT
+    modality: ModalityField | None = None  # type: ignore[valid-type]
     token_count: int | None = None
 
 
@@ -421,15 +616,19 @@ class UsageMetadata(WireModel):
     prompt_token_count: int | None = None
     candidates_token_count: int | None = None
     total_token_count: int | None = None
+    thoughts_token_count: int | None = None
     prompt_tokens_details: list[ModalityTokenCount] | None = None
     candidates_tokens_details: list[ModalityTokenCount] | None = None
+    traffic_type: TrafficTypeField | None = None  # type: ignore[valid-type]
 
 
 class GenerateContentResponse(WireModel):
     candidates: list[Candidate] = Field(default_factory=list)
-    usage_metadata: UsageMetadata | None = None
+    # Optional extras: usage counts and times are for display, never a reason to lose the answer.
+    usage_metadata: Annotated[UsageMetadata | None, OptionalExtra] = None
+    prompt_feedback: PromptFeedback | None = None
     model_version: str | None = None
-    create_time: Timestamp | None = None
+    create_time: LenientTimestamp = None
     response_id: str | None = None
 
     @property

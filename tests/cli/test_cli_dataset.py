@@ -22,18 +22,18 @@ def test_a_valid_dataset_passes_with_its_token_estimate(tmp_path):
     dataset = tmp_path / "train.jsonl"
     dataset.write_text(sample_dataset(12))
 
-    result = validate(str(dataset), "--model", "gemini-2.5-flash")
-    report = json.loads(validate(str(dataset), "--model", "gemini-2.5-flash", "--json").stdout)
+    result = validate(str(dataset), "--model", "gemini-3.1-flash-lite")
+    report = json.loads(validate(str(dataset), "--model", "gemini-3.1-flash-lite", "--json").stdout)
 
     assert result.exit_code == 0, result.output
-    assert "valid for gemini-2.5-flash" in result.stdout
+    assert "valid for gemini-3.1-flash-lite" in result.stdout
     assert report["ok"] is True and report["examples"] == 12 and report["problems"] == []
     assert report["estimatedTokens"] > 12 * 10
     assert str(report["estimatedTokens"]) in result.stdout
 
 
 def test_the_quickstart_dataset_is_valid():
-    result = validate(str(QUICKSTART_DATASET), "--model", "gemini-2.5-flash")
+    result = validate(str(QUICKSTART_DATASET), "--model", "gemini-3.1-flash-lite")
 
     assert result.exit_code == 0, result.output
 
@@ -51,8 +51,8 @@ def test_every_problem_is_reported_with_its_line(tmp_path):
     dataset = tmp_path / "train.jsonl"
     dataset.write_text("".join(lines))
 
-    result = validate(str(dataset), "--model", "gemini-2.5-flash")
-    report = json.loads(validate(str(dataset), "--model", "gemini-2.5-flash", "--json").stdout)
+    result = validate(str(dataset), "--model", "gemini-3.1-flash-lite")
+    report = json.loads(validate(str(dataset), "--model", "gemini-3.1-flash-lite", "--json").stdout)
 
     assert result.exit_code == 2
     assert [problem["line"] for problem in report["problems"]] == [2, 3, 5]
@@ -67,7 +67,7 @@ def test_the_format_must_match_the_model(tmp_path):
     dataset.write_text(messages_dataset(3))
 
     legacy_model = validate(str(dataset), "--model", "gemini-1.0-pro-002")
-    current_model = validate(str(dataset), "--model", "gemini-2.5-flash")
+    current_model = validate(str(dataset), "--model", "gemini-3.1-flash-lite")
 
     assert legacy_model.exit_code == 0, legacy_model.output
     assert current_model.exit_code == 2
@@ -85,11 +85,11 @@ def test_validation_sets_are_checked_as_such(tmp_path):
 
 def test_unknown_model_and_missing_file_are_bad_input(tmp_path):
     unknown = validate(str(QUICKSTART_DATASET), "--model", "gemini-9-ultra")
-    missing = validate(str(tmp_path / "nope.jsonl"), "--model", "gemini-2.5-flash")
+    missing = validate(str(tmp_path / "nope.jsonl"), "--model", "gemini-3.1-flash-lite")
     no_model = validate(str(QUICKSTART_DATASET))
 
     assert unknown.exit_code == 2 and "unknown base model 'gemini-9-ultra'" in unknown.stderr
-    assert "gemini-2.5-flash" in unknown.stderr
+    assert "gemini-3.1-flash-lite" in unknown.stderr
     assert missing.exit_code == 2 and "cannot read the dataset" in missing.stdout
     assert no_model.exit_code == 2 and "--model" in no_model.output
 

@@ -32,7 +32,7 @@ def test_the_readme_flow_without_pulumi_create_watch_prompt_metrics(script):
     """The README's "Without Pulumi" commands, one for one."""
     upload = script("dataset", "upload", str(QUICKSTART_DATASET), "gs://my-bucket/train.jsonl")
     job = script(
-        "jobs", "create", "--base-model", "gemini-2.5-flash",
+        "jobs", "create", "--base-model", "gemini-3.1-flash-lite",
         "--training-dataset", "gs://my-bucket/train.jsonl",
         "--display-name", "support-bot", "--format", "value(name)",
     )  # fmt: skip
@@ -59,7 +59,7 @@ def test_create_with_every_option_sends_them_all(script, emulator):
     emulator.write_object("gs://bucket/validation.jsonl", sample_dataset(4))
 
     result = script(
-        "jobs", "create", "--base-model", "gemini-2.5-flash",
+        "jobs", "create", "--base-model", "gemini-3.1-flash-lite",
         "--training-dataset", "gs://bucket/train.jsonl", "--validation-dataset", "gs://bucket/validation.jsonl",
         "--epochs", "2", "--adapter-size", "FOUR", "--learning-rate-multiplier", "0.5",
         "--display-name", "bot", "--description", "a test", "--label", "team=ml", "--label", "env=dev",
@@ -118,7 +118,7 @@ def test_create_stages_a_local_file_by_content_like_the_resource(script, emulato
     expected = f"gs://staging/datasets/{staging.file_sha256(dataset)}.jsonl"
 
     result = script(
-        "jobs", "create", "--base-model", "gemini-2.5-flash", "--training-dataset", str(dataset),
+        "jobs", "create", "--base-model", "gemini-3.1-flash-lite", "--training-dataset", str(dataset),
         "--staging-uri", "gs://staging/datasets",
         "--format", "value(supervisedTuningSpec.trainingDatasetUri)",
     )  # fmt: skip
@@ -133,7 +133,9 @@ def test_create_of_a_local_file_without_a_staging_uri_is_bad_input(script, tmp_p
     dataset = tmp_path / "train.jsonl"
     dataset.write_text(sample_dataset(10))
 
-    result = script("jobs", "create", "--base-model", "gemini-2.5-flash", "--training-dataset", str(dataset))
+    result = script(
+        "jobs", "create", "--base-model", "gemini-3.1-flash-lite", "--training-dataset", str(dataset)
+    )
 
     assert result.returncode == 2
     assert "--staging-uri" in result.stderr
@@ -141,7 +143,7 @@ def test_create_of_a_local_file_without_a_staging_uri_is_bad_input(script, tmp_p
 
 def test_create_wait_follows_the_job_and_exits_by_its_end(script, emulator):
     emulator.write_object("gs://bucket/train.jsonl", sample_dataset(10))
-    create = ("jobs", "create", "--base-model", "gemini-2.5-flash", "--training-dataset")
+    create = ("jobs", "create", "--base-model", "gemini-3.1-flash-lite", "--training-dataset")
 
     succeeded = script(*create, "gs://bucket/train.jsonl", "--wait", "--interval", "0.2", "--format", "json")
     emulator.admin.fail_next_job("line 3: the last turn must have role 'model'")
@@ -308,13 +310,13 @@ def test_dataset_validate_reads_gs_uris_and_reports_every_bad_line_with_an_estim
     lines = good.splitlines(keepends=True)
     path.write_bytes(lines[0].encode() + b'{"contents": "\xff\xfe"}\n' + b"not json\n" + lines[1].encode())
 
-    valid = script("dataset", "validate", "gs://bucket/good.jsonl", "--model", "gemini-2.5-flash")
+    valid = script("dataset", "validate", "gs://bucket/good.jsonl", "--model", "gemini-3.1-flash-lite")
     as_json = script(
-        "dataset", "validate", "gs://bucket/good.jsonl", "--model", "gemini-2.5-flash", "--epochs", "4",
+        "dataset", "validate", "gs://bucket/good.jsonl", "--model", "gemini-3.1-flash-lite", "--epochs", "4",
         "--format", "json",
     )  # fmt: skip
-    invalid = script("dataset", "validate", "gs://bucket/bad.jsonl", "--model", "gemini-2.5-flash")
-    missing = script("dataset", "validate", "gs://bucket/none.jsonl", "--model", "gemini-2.5-flash")
+    invalid = script("dataset", "validate", "gs://bucket/bad.jsonl", "--model", "gemini-3.1-flash-lite")
+    missing = script("dataset", "validate", "gs://bucket/none.jsonl", "--model", "gemini-3.1-flash-lite")
 
     assert valid.returncode == 0, valid.stderr
     assert "estimate: about" in valid.stdout and "billable training tokens" in valid.stdout

@@ -23,7 +23,7 @@ def test_each_call_uses_the_documented_method_and_path(
     recorder.script(httpx.Response(200, json=job_json()))
     client = make_client()
 
-    client.create_tuning_job(PROJECT, LOCATION, TuningJob(base_model="gemini-2.5-flash"))
+    client.create_tuning_job(PROJECT, LOCATION, TuningJob(base_model="gemini-3.1-flash-lite"))
     client.get_tuning_job(JOB_NAME)
     list(client.list_tuning_jobs(PROJECT, LOCATION, filter='state="JOB_STATE_RUNNING"', page_size=50))
     client.cancel_tuning_job(JOB_NAME)
@@ -37,7 +37,7 @@ def test_each_call_uses_the_documented_method_and_path(
         ("POST", HOST, f"/v1/{ENDPOINT}:generateContent"),
     ]
     create, _, listing, cancel, _ = recorder.requests
-    assert create.content == b'{"baseModel":"gemini-2.5-flash"}'
+    assert create.content == b'{"baseModel":"gemini-3.1-flash-lite"}'
     assert dict(listing.url.params) == {"filter": 'state="JOB_STATE_RUNNING"', "pageSize": "50"}
     assert cancel.content == b"{}"
 

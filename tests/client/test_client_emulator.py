@@ -81,7 +81,7 @@ def tuning_job(
         training_dataset_uri=uri,
         hyper_parameters=SupervisedHyperParameters(epoch_count=2, adapter_size="ADAPTER_SIZE_FOUR"),
     )
-    return TuningJob(base_model="gemini-2.5-flash", supervised_tuning_spec=spec, **fields)  # type: ignore[arg-type]
+    return TuningJob(base_model="gemini-3.1-flash-lite", supervised_tuning_spec=spec, **fields)  # type: ignore[arg-type]
 
 
 def wait_succeeded(emulator: InProcessEmulator, client: VertexClient, name: str) -> TuningJob:
@@ -214,7 +214,9 @@ def test_service_errors_arrive_typed(emulator: InProcessEmulator, client: Vertex
     assert "4242" in str(missing.value)
 
     with pytest.raises(InvalidArgumentError):
-        client.create_tuning_job(PROJECT, LOCATION, TuningJob(base_model="gemini-2.5-flash"))  # no dataset
+        client.create_tuning_job(
+            PROJECT, LOCATION, TuningJob(base_model="gemini-3.1-flash-lite")
+        )  # no dataset
     assert emulator.admin.stats()["jobs"] == 0
 
 
@@ -276,7 +278,7 @@ def test_nothing_listening_is_a_transport_error_and_a_create_that_never_connecte
         with pytest.raises(TransportError) as lost:
             client.get_tuning_job(f"projects/{PROJECT}/locations/{LOCATION}/tuningJobs/1")
         with pytest.raises(TransportError) as refused:
-            client.create_tuning_job(PROJECT, LOCATION, TuningJob(base_model="gemini-2.5-flash"))
+            client.create_tuning_job(PROJECT, LOCATION, TuningJob(base_model="gemini-3.1-flash-lite"))
 
     assert "ConnectError" in str(lost.value)
     assert not isinstance(refused.value, AmbiguousCreateError)

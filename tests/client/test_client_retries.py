@@ -29,7 +29,7 @@ from vertex_tuning.errors import (
 from vertex_tuning.wire import TuningJob
 
 OK_JOB = httpx.Response(200, json=job_json())
-NEW_JOB = TuningJob(base_model="gemini-2.5-flash")
+NEW_JOB = TuningJob(base_model="gemini-3.1-flash-lite")
 
 
 def create(make_client: ClientFactory, **retry: float) -> TuningJob:

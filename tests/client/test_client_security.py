@@ -66,7 +66,7 @@ def endpoint_in(project: str = PROJECT, location: str = LOCATION, endpoint_id: s
 
 def calls_with(bad: str) -> dict[str, Callable[[VertexClient], object]]:
     """Every client call, with the hostile value in each place a name part can go."""
-    job = TuningJob(base_model="gemini-2.5-flash")
+    job = TuningJob(base_model="gemini-3.1-flash-lite")
     request = GenerateContentRequest()
     return {
         "create/project": lambda c: c.create_tuning_job(bad, LOCATION, job),
@@ -246,7 +246,7 @@ def test_the_emulator_never_gets_a_token_nor_a_credentials_lookup(
     client = make_client(emulator_host="127.0.0.1:8765")
 
     client.get_tuning_job(JOB_NAME)
-    client.create_tuning_job(PROJECT, LOCATION, TuningJob(base_model="gemini-2.5-flash"))
+    client.create_tuning_job(PROJECT, LOCATION, TuningJob(base_model="gemini-3.1-flash-lite"))
     list(client.list_tuning_jobs(PROJECT, LOCATION))
 
     assert [request.url.host for request in recorder.requests] == ["127.0.0.1"] * 3
@@ -300,7 +300,9 @@ def test_the_token_never_appears_in_errors_or_logs(
     with caplog.at_level(logging.DEBUG):
         for call in (
             lambda: client.get_tuning_job(JOB_NAME),
-            lambda: client.create_tuning_job(PROJECT, LOCATION, TuningJob(base_model="gemini-2.5-flash")),
+            lambda: client.create_tuning_job(
+                PROJECT, LOCATION, TuningJob(base_model="gemini-3.1-flash-lite")
+            ),
         ):
             with pytest.raises(VertexTuningError) as caught:
                 call()

@@ -1,1 +1,1 @@
-from support.emulator import emulator, emulator_process  # noqa: F401  (fixtures)
+from support.emulator import emulator, emulator_process, seed_emulator  # noqa: F401  (fixtures)

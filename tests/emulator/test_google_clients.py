@@ -41,12 +41,12 @@ def test_google_genai_tunes_lists_cancels_and_prompts(trained, api_version):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the SDK flags tuning as experimental
         job = client.tunings.tune(
-            base_model="gemini-2.5-flash",
+            base_model="gemini-3.1-flash-lite",
             training_dataset=types.TuningDataset(gcs_uri=TRAIN),
             config=types.CreateTuningJobConfig(epoch_count=2, adapter_size="ADAPTER_SIZE_FOUR"),
         )
         other = client.tunings.tune(
-            base_model="gemini-2.5-flash", training_dataset=types.TuningDataset(gcs_uri=TRAIN)
+            base_model="gemini-3.1-flash-lite", training_dataset=types.TuningDataset(gcs_uri=TRAIN)
         )
     assert job.state == types.JobState.JOB_STATE_PENDING
     assert job.name.startswith("projects/") and job.name.split("/")[1].isdigit()
@@ -105,8 +105,8 @@ def test_vertexai_sft_in_rest_mode(trained):
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        job = sft.train(source_model="gemini-2.5-flash", train_dataset=TRAIN, epochs=2, adapter_size=4)
-        doomed = sft.train(source_model="gemini-2.5-flash", train_dataset=TRAIN)
+        job = sft.train(source_model="gemini-3.1-flash-lite", train_dataset=TRAIN, epochs=2, adapter_size=4)
+        doomed = sft.train(source_model="gemini-3.1-flash-lite", train_dataset=TRAIN)
     doomed.cancel()
     while not job.has_ended:
         time.sleep(0.05)
@@ -139,7 +139,7 @@ def test_google_api_python_client_static_discovery(trained):
     )
     jobs = service.projects().locations().tuningJobs()
     parent = f"projects/{PROJECT}/locations/{LOCATION}"
-    body = {"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN}}
+    body = {"baseModel": "gemini-3.1-flash-lite", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN}}
     created = jobs.create(parent=parent, body=body).execute()
     assert_matches_schema(created, "TuningJob")
     cancelled = jobs.create(parent=parent, body=body).execute()

@@ -48,7 +48,7 @@ def _tune(client, **config):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         job = client.tunings.tune(
-            base_model=config.pop("base_model", "gemini-2.5-flash"),
+            base_model=config.pop("base_model", "gemini-3.1-flash-lite"),
             training_dataset=types.TuningDataset(gcs_uri=TRAIN),
             config=types.CreateTuningJobConfig(**config),
         )
@@ -130,7 +130,9 @@ def test_vertexai_metrics_through_the_experiment_and_its_tensorboard(trained):
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        job = sft.train(source_model="gemini-2.5-flash", train_dataset=TRAIN, validation_dataset=VALIDATION)
+        job = sft.train(
+            source_model="gemini-3.1-flash-lite", train_dataset=TRAIN, validation_dataset=VALIDATION
+        )
     while not job.has_ended:
         time.sleep(0.05)
         job.refresh()

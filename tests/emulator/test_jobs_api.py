@@ -40,7 +40,7 @@ def test_create_answers_pending_with_project_number_and_numeric_id(em, version):
     assert job["state"] == "JOB_STATE_PENDING"
     assert job["createTime"] == job["updateTime"]
     assert not {"experiment", "tunedModel", "startTime", "endTime"} & set(job)
-    assert job["tunedModelDisplayName"].startswith("gemini-2.5-flash-")
+    assert job["tunedModelDisplayName"].startswith("gemini-3.1-flash-lite-")
     # The id and the number reach the same job, on either version.
     for project in (PROJECT, number):
         again = em.http.get(
@@ -90,7 +90,7 @@ def test_export_last_checkpoint_only_gives_only_the_last_checkpoint(em):
 
 def test_snake_case_and_integer_enums_are_accepted(em):
     body = {
-        "base_model": "gemini-2.5-flash",
+        "base_model": "gemini-3.1-flash-lite",
         "supervised_tuning_spec": {
             "training_dataset_uri": TRAIN,
             "hyper_parameters": {"epoch_count": 3, "adapter_size": 2, "learning_rate_multiplier": "0.5"},
@@ -127,8 +127,8 @@ def test_identical_creates_make_two_jobs(em):
             {"baseModel": "gemini-9-ultra", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN}},
             "base_model",
         ),
-        ({"baseModel": "gemini-2.5-flash"}, "supervised_tuning_spec"),
-        ({"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {}}, "training_dataset_uri"),
+        ({"baseModel": "gemini-3.1-flash-lite"}, "supervised_tuning_spec"),
+        ({"baseModel": "gemini-3.1-flash-lite", "supervisedTuningSpec": {}}, "training_dataset_uri"),
         (job_body("s3://bucket/x.jsonl"), "training_dataset_uri"),
         (job_body("gs://b/../../etc/passwd"), "training_dataset_uri"),
         (job_body(TRAIN, tunedModelDisplayName="x" * 129), "tuned_model_display_name"),
@@ -145,7 +145,7 @@ def test_identical_creates_make_two_jobs(em):
         (job_body(TRAIN, serviceAccount="not-an-email"), "service_account"),
         (
             {
-                "baseModel": "gemini-2.5-pro",
+                "baseModel": "translation-llm-002",
                 "supervisedTuningSpec": {
                     "trainingDatasetUri": TRAIN,
                     "hyperParameters": {"adapterSize": "ADAPTER_SIZE_SIXTEEN"},
@@ -155,14 +155,14 @@ def test_identical_creates_make_two_jobs(em):
         ),
         (
             {
-                "baseModel": "gemini-2.5-flash",
+                "baseModel": "gemini-3.1-flash-lite",
                 "supervisedTuningSpec": {"trainingDatasetUri": TRAIN, "hyperParameters": {"epochCount": 0}},
             },
             "epoch_count",
         ),
         (
             {
-                "baseModel": "gemini-2.5-flash",
+                "baseModel": "gemini-3.1-flash-lite",
                 "supervisedTuningSpec": {
                     "trainingDatasetUri": TRAIN,
                     "hyperParameters": {"learningRateMultiplier": -1},
@@ -172,7 +172,7 @@ def test_identical_creates_make_two_jobs(em):
         ),
         (
             {
-                "baseModel": "gemini-2.5-flash",
+                "baseModel": "gemini-3.1-flash-lite",
                 "supervisedTuningSpec": {
                     "trainingDatasetUri": TRAIN,
                     "hyperParameters": {"epochCount": "three"},
@@ -183,7 +183,7 @@ def test_identical_creates_make_two_jobs(em):
         ({**job_body(TRAIN), "surprise": 1}, "surprise"),
         (
             {
-                "baseModel": "gemini-2.5-flash",
+                "baseModel": "gemini-3.1-flash-lite",
                 "supervisedTuningSpec": {"trainingDatasetUri": TRAIN, "epochs": 3},
             },
             "epochs",
@@ -197,7 +197,7 @@ def test_create_rejects_bad_input_naming_the_field(em, body, field):
 
 
 def test_adapter_size_message_is_the_services(em):
-    body = job_body(TRAIN, baseModel="gemini-2.5-pro")
+    body = job_body(TRAIN, baseModel="translation-llm-002")
     body["supervisedTuningSpec"] = {"trainingDatasetUri": TRAIN, "hyperParameters": {"adapterSize": 4}}
     assert "The adapter size is not supported for this base model." in error_of(
         post(em, body), "INVALID_ARGUMENT", 400
@@ -211,7 +211,7 @@ def test_model_region_and_cmek_support_are_checked(em):
     key = {"kmsKeyName": f"projects/p/locations/{LOCATION}/keyRings/r/cryptoKeys/k"}
     no_cmek = post(em, {**gemini3, "encryptionSpec": key})
     assert "customer-managed" in error_of(no_cmek, "INVALID_ARGUMENT", 400)
-    assert post(em, job_body(TRAIN, encryptionSpec=key)).status_code == 200
+    assert post(em, job_body(TRAIN, baseModel="translation-llm-002", encryptionSpec=key)).status_code == 200
 
 
 def test_get_unknown_job_is_not_found(em):
@@ -301,14 +301,15 @@ def test_dataset_problems_fail_the_job_naming_the_line(em):
     )
 
 
-def test_a_format_the_model_does_not_take_fails_the_job(em):
+def test_a_format_the_model_does_not_take_fails_the_job(em, seed_emulator):
     em.admin.set_job_seconds(FAST_JOB_SECONDS)
     message = _failure(em, messages_dataset(3))
     assert "line 1" in message and "messages" in message
-    em.write_object("gs://bucket/legacy.jsonl", messages_dataset(3))
-    legacy = em.create_job("gs://bucket/legacy.jsonl", baseModel="gemini-1.0-pro-002")
+    # The legacy format's model retired in 2025: the emulator set back in time still tunes it.
+    seed_emulator.write_object("gs://bucket/legacy.jsonl", messages_dataset(3))
+    legacy = seed_emulator.create_job("gs://bucket/legacy.jsonl", baseModel="gemini-1.0-pro-002")
     assert (
-        em.wait_for_state(legacy["name"], "JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED")["state"]
+        seed_emulator.wait_for_state(legacy["name"], "JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED")["state"]
         == "JOB_STATE_SUCCEEDED"
     )
 
@@ -334,7 +335,7 @@ def test_continuous_tuning_gives_the_next_model_version(em):
         assert response.status_code == 200, response.text
         done = em.wait_for_state(response.json()["name"], "JOB_STATE_SUCCEEDED")
         assert done["tunedModel"]["model"] == model.rsplit("@", 1)[0] + version
-        assert done["preTunedModel"]["baseModel"] == "gemini-2.5-flash"
+        assert done["preTunedModel"]["baseModel"] == "gemini-3.1-flash-lite"
         assert_matches_schema(done, "TuningJob")
     unknown = {
         "preTunedModel": {"tunedModelName": model.rsplit("/", 1)[0] + "/999"},
@@ -351,21 +352,22 @@ def test_output_only_fields_in_a_create_are_ignored(em):
 
 
 def test_over_long_examples_are_dropped_and_counted_in_the_stats(em):
+    """translation-llm-002 takes at most 1,000 tokens per example (the supervised-tuning page)."""
     em.admin.set_job_seconds(FAST_JOB_SECONDS)
     long_line = json.dumps(
         {
             "contents": [
                 {"role": "user", "parts": [{"text": "q"}]},
-                {"role": "model", "parts": [{"text": " ".join(["word"] * 33_000)}]},
+                {"role": "model", "parts": [{"text": " ".join(["word"] * 1_001)}]},
             ]
         }
     )
     em.write_object("gs://bucket/long.jsonl", sample_dataset(1) + long_line + "\n")
-    job = em.create_job("gs://bucket/long.jsonl", baseModel="gemini-1.5-pro-002")
+    job = em.create_job("gs://bucket/long.jsonl", baseModel="translation-llm-002")
     done = em.wait_for_state(job["name"], "JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED")
     assert_matches_schema(done, "TuningJob")
     stats = done["tuningDataStats"]["supervisedTuningDataStats"]
     assert stats["tuningDatasetExampleCount"] == "2"
     assert stats["totalTruncatedExampleCount"] == "1"
     assert stats["truncatedExampleIndices"] == ["2"]
-    assert "at most 32000" in stats["droppedExampleReasons"][0]
+    assert "at most 1000" in stats["droppedExampleReasons"][0]

@@ -31,7 +31,7 @@ def service(tmp_path: Path, clock: FakeClock) -> JobService:
 def create(service: JobService, **spec: object) -> TuningJob:
     job = TuningJob.model_validate(
         {
-            "baseModel": "gemini-2.5-flash",
+            "baseModel": "gemini-3.1-flash-lite",
             "supervisedTuningSpec": {"trainingDatasetUri": "gs://b/train.jsonl", **spec},
         }
     )

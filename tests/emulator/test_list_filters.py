@@ -26,7 +26,7 @@ def listed(tmp_path: Path):
     for key, offset, labels in (("a", 0, {"team": "red"}), ("b", 100, {"team": "blue"}), ("c", 200, None)):
         clock.at(offset)
         body = {
-            "baseModel": "gemini-2.5-flash",
+            "baseModel": "gemini-3.1-flash-lite",
             "supervisedTuningSpec": {"trainingDatasetUri": "gs://b/train.jsonl"},
         }
         job = service.create("proj", "us-central1", TuningJob.model_validate({**body, "labels": labels}))

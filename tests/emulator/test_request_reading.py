@@ -37,7 +37,7 @@ def violations(response) -> list[dict[str, str]]:
 
 def test_trailing_commas_and_snake_case_names_are_read(em):
     raw = (
-        '{"base_model": "gemini-2.5-flash", "supervised_tuning_spec": {"training_dataset_uri": '
+        '{"base_model": "gemini-3.1-flash-lite", "supervised_tuning_spec": {"training_dataset_uri": '
         f'"{TRAIN}", "hyper_parameters": {{"epoch_count": "2",}},}}, "labels": {{"team": "ml",}},}}'
     )
     response = em.http.post(f"{em.parent()}/tuningJobs", content=raw)
@@ -75,7 +75,7 @@ def test_integer_enums_follow_the_proto_numbers(em):
 
 def test_every_problem_is_listed_with_field_violations(em):
     body = {
-        "baseModel": "gemini-2.5-flash",
+        "baseModel": "gemini-3.1-flash-lite",
         "surprise": 1,
         "supervisedTuningSpec": {
             "trainingDatasetUri": TRAIN,

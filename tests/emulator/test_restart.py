@@ -58,7 +58,10 @@ def test_in_process_restart_on_the_same_state_file(tmp_path):
     with EmulatorServer(tmp_path / "data", state_file=state, job_seconds=1) as first:
         response = http.post(
             f"{first.base_url}/v1/projects/p/locations/us-central1/tuningJobs",
-            json={"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN}},
+            json={
+                "baseModel": "gemini-3.1-flash-lite",
+                "supervisedTuningSpec": {"trainingDatasetUri": TRAIN},
+            },
         )
         name = response.json()["name"]
     with EmulatorServer(tmp_path / "data", state_file=state, job_seconds=1) as second:

@@ -58,13 +58,13 @@ def test_malformed_json_is_a_400(emulator, raw):
     "body",
     [
         {"baseModel": 5, "supervisedTuningSpec": {"trainingDatasetUri": TRAIN}},
-        {"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": "gs://x"},
-        {"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {"trainingDatasetUri": [TRAIN]}},
+        {"baseModel": "gemini-3.1-flash-lite", "supervisedTuningSpec": "gs://x"},
+        {"baseModel": "gemini-3.1-flash-lite", "supervisedTuningSpec": {"trainingDatasetUri": [TRAIN]}},
         {**job_body(TRAIN), "labels": ["a"]},
         {**job_body(TRAIN), "labels": {"a": 1}},
-        {"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN,
+        {"baseModel": "gemini-3.1-flash-lite", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN,
          "hyperParameters": {"adapterSize": 99}}},
-        {"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN,
+        {"baseModel": "gemini-3.1-flash-lite", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN,
          "hyperParameters": {"epochCount": 1.5}}},
     ],
 )  # fmt: skip
@@ -148,7 +148,7 @@ def test_fuzz_create_with_any_json(emulator, body):
     labels=JSON,
 )
 def test_fuzz_create_with_near_valid_bodies(emulator, spec, labels):  # fmt: skip
-    body = {"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": spec, "labels": labels}
+    body = {"baseModel": "gemini-3.1-flash-lite", "supervisedTuningSpec": spec, "labels": labels}
     response = emulator.http.post(f"{emulator.parent()}/tuningJobs", json=body)
     assert_answer_or_google_error(response, "TuningJob")
 

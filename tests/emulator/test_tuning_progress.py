@@ -30,7 +30,7 @@ def make_service(tmp_path: Path, clock: FakeClock, quota: int | None = None) -> 
 
 def create(service: JobService, **extra: object) -> str:
     body = {
-        "baseModel": "gemini-2.5-flash",
+        "baseModel": "gemini-3.1-flash-lite",
         "supervisedTuningSpec": {"trainingDatasetUri": "gs://b/train.jsonl"},
     }
     job = service.create("proj", "us-central1", TuningJob.model_validate({**body, **extra}))

@@ -23,7 +23,7 @@ def test_the_quickstart_tunes_the_seeded_dataset_and_exports_the_endpoint():
     run = run_program(REPO / "quickstart" / "__main__.py", project=PROJECT["name"], stack="dev")
 
     job = run.mocks.tuning_jobs["support-bot"]
-    assert job["base_model"] == "gemini-2.5-flash"
+    assert job["base_model"] == "gemini-3.1-flash-lite"
     assert job["training_dataset_uri"] == run.namespace["DEFAULT_DATASET_URI"]
     assert job["pulumi_project"] == PROJECT["name"] and job["pulumi_stack"] == "dev"
     assert resolve(run.exports["endpoint"]) == resolve(run.namespace["job"].tuned_model_endpoint_name)

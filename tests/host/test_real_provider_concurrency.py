@@ -22,7 +22,7 @@ CONFIG = {"gcp:project": "host-test-project", "gcp:region": "us-central1"}
 
 def _inputs(name: str) -> dict[str, object]:
     return {
-        "base_model": "gemini-2.5-flash",
+        "base_model": "gemini-3.1-flash-lite",
         "training_dataset_uri": TRAINING_URI,
         "pulumi_stack": "dev",
         "pulumi_project": "host-tests",

@@ -81,7 +81,7 @@ class FakeJobClient:
         job: wire.TuningJob | None = None,
     ) -> str:
         """A job that already exists (from an earlier run), pinned in `state`; `job` gives its spec."""
-        template = job or wire.TuningJob(base_model="gemini-2.5-flash")
+        template = job or wire.TuningJob(base_model="gemini-3.1-flash-lite")
         name = self._store(project, location, template.model_copy(update={"labels": labels}))
         self.jobs[name].pinned = state
         return name

@@ -22,7 +22,7 @@ scalars = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=80),
     st.sampled_from(
-        ["gemini-2.5-flash", "FOUR", "gs://b/t.jsonl", "us-central1", "../x", "us-central1.evil.com/x"]
+        ["gemini-3.1-flash-lite", "FOUR", "gs://b/t.jsonl", "us-central1", "../x", "us-central1.evil.com/x"]
     ),
     st.builds(Unknown),
 )

@@ -31,11 +31,11 @@ def configured(config: dict[str, str]) -> TuningJobProvider:
 def local_program(tmp_path: Path, **extra: object) -> dict[str, object]:
     dataset = tmp_path / "train.jsonl"
     dataset.write_text(sample_dataset(20))
-    return {"base_model": "gemini-2.5-flash", "training_dataset": str(dataset), **IDENTITY, **extra}
+    return {"base_model": "gemini-3.1-flash-lite", "training_dataset": str(dataset), **IDENTITY, **extra}
 
 
 def tokens_of(program: dict[str, object]) -> int:
-    model = catalogue.find_base_model("gemini-2.5-flash")
+    model = catalogue.find_base_model("gemini-3.1-flash-lite")
     assert model is not None
     return datasets.validate_dataset_file(
         Path(str(program["training_dataset"])), model, "training"
@@ -54,7 +54,7 @@ def test_check_prints_the_estimated_tokens_and_price_of_a_local_dataset(
     assert result.failures == []
     tokens = tokens_of(program) * 4
     assert f"estimate: about {tokens:,} billable training tokens" in err
-    assert f"x 4 epochs) for gemini-2.5-flash, about ${tokens / 1e6 * 5:,.2f} at $5 per 1M tokens" in err
+    assert f"x 4 epochs) for gemini-3.1-flash-lite, about ${tokens / 1e6 * 5:,.2f} at $5 per 1M tokens" in err
     assert pricing.PRICES_AS_OF in err and "an estimate, not a quote" in err
 
 
@@ -87,7 +87,7 @@ def test_a_model_without_a_known_price_says_so_instead_of_guessing() -> None:
 
 def test_a_check_without_a_project_warns_naming_where_it_looked(capsys: pytest.CaptureFixture[str]) -> None:
     program = {
-        "base_model": "gemini-2.5-flash",
+        "base_model": "gemini-3.1-flash-lite",
         "training_dataset_uri": "gs://acme-ml/train.jsonl",
         **IDENTITY,
     }

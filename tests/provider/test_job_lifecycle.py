@@ -37,7 +37,7 @@ def lifecycle(service: FakeJobClient, clock: VirtualClock, lines: list[str]) -> 
 
 def request(labels: dict[str, str] = OURS) -> wire.TuningJob:
     spec = wire.SupervisedTuningSpec(training_dataset_uri="gs://b/train.jsonl")
-    return wire.TuningJob(base_model="gemini-2.5-flash", supervised_tuning_spec=spec, labels=labels)
+    return wire.TuningJob(base_model="gemini-3.1-flash-lite", supervised_tuning_spec=spec, labels=labels)
 
 
 def submit(lifecycle: Lifecycle) -> wire.TuningJob:

@@ -19,7 +19,7 @@ PROJECT, LOCATION = "p-1234", "us-central1"
 INPUTS: dict[str, Any] = {
     "project": PROJECT,
     "location": LOCATION,
-    "base_model": "gemini-2.5-flash",
+    "base_model": "gemini-3.1-flash-lite",
     "training_dataset_uri": "gs://bucket/train.jsonl",
     "epoch_count": 3,
     "adapter_size": 4,
@@ -159,7 +159,7 @@ def test_a_copied_label_with_another_kms_key_is_never_adopted(
 ) -> None:
     owner = claim(lifecycle)
     key = f"projects/{PROJECT}/locations/{LOCATION}/keyRings/r/cryptoKeys/k"
-    impostor = seed(service, owner.label, base_model="gemini-2.5-flash", kms_key_name=key)
+    impostor = seed(service, owner.label, base_model="gemini-3.1-flash-lite", kms_key_name=key)
     assert owner.submit_or_adopt().name != impostor
     assert any("its kms_key_name is" in line for line in lines)
 

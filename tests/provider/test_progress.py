@@ -19,7 +19,7 @@ PROJECT, LOCATION = "p-1234", "us-central1"
 
 def request() -> wire.TuningJob:
     spec = wire.SupervisedTuningSpec(training_dataset_uri="gs://b/train.jsonl")
-    return wire.TuningJob(base_model="gemini-2.5-flash", supervised_tuning_spec=spec)
+    return wire.TuningJob(base_model="gemini-3.1-flash-lite", supervised_tuning_spec=spec)
 
 
 def stamped_lifecycle(

@@ -13,7 +13,7 @@ from vertex_tuning import settings, spec, wire
 from vertex_tuning.provider import TuningJobProvider, job_outputs
 
 PROGRAM = {
-    "base_model": "gemini-2.5-flash",
+    "base_model": "gemini-3.1-flash-lite",
     "training_dataset_uri": "gs://acme-ml/train.jsonl",
     "pulumi_stack": "dev",
     "pulumi_project": "tuning",

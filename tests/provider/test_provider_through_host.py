@@ -39,7 +39,7 @@ def program_inputs(emulator: RunningEmulator, name: str = "train", **extra: Any)
     """What the program gives a TuningJob (before check): project and location come from config."""
     uri = f"gs://acme-ml/{name}.jsonl"
     emulator.write_object(uri, sample_dataset(12))
-    return {"base_model": "gemini-2.5-flash", "training_dataset_uri": uri, **IDENTITY, **extra}
+    return {"base_model": "gemini-3.1-flash-lite", "training_dataset_uri": uri, **IDENTITY, **extra}
 
 
 def checked(host: ProviderHost, news: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -355,7 +355,7 @@ def test_gitops_local_datasets_are_planned_uploaded_and_diffed_by_content(
     (project_dir / "data" / "train.jsonl").write_text(sample_dataset(8))
     host = provider_host(TuningJobProvider(), env=emulator.env, cwd=project_dir)
     host.configure({"vertex-tuning:project": PROJECT, "vertex-tuning:stagingUri": "gs://ml-staging/tuning"})
-    program = {"base_model": "gemini-2.5-flash", "training_dataset": "data/train.jsonl", **IDENTITY}
+    program = {"base_model": "gemini-3.1-flash-lite", "training_dataset": "data/train.jsonl", **IDENTITY}
 
     inputs = checked(host, program)
     uri = inputs["training_dataset_uri"]
@@ -380,7 +380,7 @@ def test_gitops_bad_local_dataset_fails_check_with_line_numbers(
     host = provider_host(TuningJobProvider(), env=emulator.env, cwd=tmp_path)
     host.configure({"vertex-tuning:project": PROJECT, "vertex-tuning:stagingUri": "gs://ml-staging/tuning"})
     _, failures = host.check(
-        {}, {"base_model": "gemini-2.5-flash", "training_dataset": "train.jsonl", **IDENTITY}
+        {}, {"base_model": "gemini-3.1-flash-lite", "training_dataset": "train.jsonl", **IDENTITY}
     )
     assert [name for name, _ in failures] == ["training_dataset"]
     assert "3" in failures[0][1]

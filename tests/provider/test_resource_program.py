@@ -55,7 +55,7 @@ def make_job() -> TuningJob:
     """A TuningJob, registered with the mocks once its id has resolved."""
     job = TuningJob(
         "support-bot",
-        base_model="gemini-2.5-flash",
+        base_model="gemini-3.1-flash-lite",
         training_dataset_uri="gs://acme-ml/support/train.jsonl",
         labels={"team": "ml"},
     )

@@ -13,7 +13,7 @@ IDENTITY = {"pulumi_stack": "dev", "pulumi_project": "tuning", "resource_name": 
 VALID: dict[str, Any] = {
     "project": "acme-ml",
     "location": "us-central1",
-    "base_model": "gemini-2.5-flash",
+    "base_model": "gemini-3.1-flash-lite",
     "training_dataset_uri": "gs://acme-ml/support/train.jsonl",
     **IDENTITY,
 }
@@ -33,6 +33,7 @@ def test_a_minimal_valid_job_has_no_problems() -> None:
 def test_every_input_at_full_is_accepted() -> None:
     full = {
         **VALID,
+        "base_model": "translation-llm-002",  # the current model that takes a KMS key (CMEK)
         "validation_dataset_uri": "gs://acme-ml/support/validation.jsonl",
         "epoch_count": 4,
         "adapter_size": "ADAPTER_SIZE_FOUR",
@@ -69,7 +70,7 @@ def test_every_input_at_full_is_accepted() -> None:
         ("epoch_count", True, "whole number"),
         ("adapter_size", 3, "must be one of"),
         ("adapter_size", "HUGE", "must be one of"),
-        ("adapter_size", 32, "not available for gemini-2.5-flash"),
+        ("adapter_size", 32, "not available for gemini-3.1-flash-lite"),
         ("learning_rate_multiplier", -1, "positive"),
         ("learning_rate_multiplier", "fast", "number"),
         ("tuned_model_display_name", "x" * 129, "at most 128"),
@@ -129,7 +130,7 @@ def test_exactly_one_of_base_model_and_pre_tuned_model() -> None:
 
 
 def test_required_inputs_are_named() -> None:
-    found = dict(spec.problems({"base_model": "gemini-2.5-flash"}))
+    found = dict(spec.problems({"base_model": "gemini-3.1-flash-lite"}))
     assert {"training_dataset_uri", "pulumi_stack", "pulumi_project", "resource_name"} <= set(found)
     assert "TuningJob" in found["resource_name"]
 
@@ -153,7 +154,7 @@ def test_canonical_form() -> None:
     checked = spec.canonical_inputs(
         {
             **VALID,
-            "base_model": "publishers/google/models/gemini-2.5-flash",
+            "base_model": "publishers/google/models/gemini-3.1-flash-lite",
             "adapter_size": "four",
             "epoch_count": 3.0,
             "labels": {"b": "2", "a": "1"},
@@ -161,7 +162,7 @@ def test_canonical_form() -> None:
             "__provider": "blob",
         }
     )
-    assert checked["base_model"] == "gemini-2.5-flash"
+    assert checked["base_model"] == "gemini-3.1-flash-lite"
     assert checked["adapter_size"] == 4
     assert checked["epoch_count"] == 3 and isinstance(checked["epoch_count"], int)
     assert list(checked["labels"]) == ["a", "b"]
@@ -177,7 +178,10 @@ def test_canonical_form() -> None:
         ({"epoch_count": 3}, {"epoch_count": 3.0}),
         ({"adapter_size": "FOUR"}, {"adapter_size": 4.0}),
         ({"adapter_size": "ADAPTER_SIZE_EIGHT"}, {"adapter_size": 8}),
-        ({"base_model": "publishers/google/models/gemini-2.5-flash"}, {"base_model": "gemini-2.5-flash"}),
+        (
+            {"base_model": "publishers/google/models/gemini-3.1-flash-lite"},
+            {"base_model": "gemini-3.1-flash-lite"},
+        ),
         ({"triggers": {"v": 1}}, {"triggers": {"v": 1.0}}),
         ({"pulumi_stack": "dev"}, {"pulumi_stack": "renamed"}),
         ({"resource_name": "a"}, {"resource_name": "b"}),
@@ -194,7 +198,7 @@ def test_no_change(old: dict[str, Any], new: dict[str, Any]) -> None:
         ({"triggers": 2}, ["triggers"]),
         ({"epoch_count": 4}, ["epoch_count"]),
         ({"labels": {"a": "2"}}, ["labels"]),
-        ({"base_model": "gemini-2.5-pro", "adapter_size": 4}, ["base_model", "adapter_size"]),
+        ({"base_model": "gemini-3.5-flash", "adapter_size": 4}, ["base_model", "adapter_size"]),
         ({"training_dataset_uri": Unknown()}, ["training_dataset_uri"]),
     ],
 )
@@ -229,7 +233,7 @@ def test_identity_hash_covers_identity_job_and_triggers_only() -> None:
 def test_to_wire_carries_the_job_and_the_identity_label() -> None:
     parsed = spec.parse({**VALID, "adapter_size": 16, "epoch_count": 2, "labels": {"team": "ml"}})
     body = spec.to_wire(parsed).to_json_dict()
-    assert body["baseModel"] == "gemini-2.5-flash"
+    assert body["baseModel"] == "gemini-3.1-flash-lite"
     assert body["supervisedTuningSpec"]["hyperParameters"] == {
         "epochCount": "2",
         "adapterSize": "ADAPTER_SIZE_SIXTEEN",

@@ -36,7 +36,7 @@ def tuning_inputs(
     inputs: dict[str, Any] = {
         "project": PROJECT,
         "location": "us-central1",
-        "base_model": "gemini-2.5-flash",
+        "base_model": "gemini-3.1-flash-lite",
         "training_dataset_uri": TRAINING_URI,
         "pulumi_organization": organization,
         "pulumi_stack": stack,

@@ -34,7 +34,7 @@ from vertex_tuning.provider import OUTPUTS, TuningJobProvider
 SHIM = Path(__file__).parent / "host_shim"
 PROJECT_ENV = ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "VERTEX_AI_EMULATOR_HOST")
 LOCATION_ENV = ("GOOGLE_CLOUD_LOCATION", "GOOGLE_CLOUD_REGION", "CLOUDSDK_COMPUTE_REGION")
-LOCATIONS = ("us-central1", "europe-west4")  # every model in the catalogue is tuned in both
+LOCATIONS = ("us-central1", "europe-west4")  # the Gemini models tuned today take both
 UNUSABLE = ("Traceback", " object at 0x", "NoneType", "ValidationError", "pydantic")
 ACTIONABLE = (
     "must", "use ", "set ", "got", "missing", "unknown", "only", "remove", "is in", "reserved",
@@ -67,7 +67,7 @@ BAD = {
     "location": st.sampled_from(["US-CENTRAL1", "us-central1.evil.com/x", "", "../x", "us-central1\n", 4.0]),
     "base_model": st.sampled_from(["gemini-9-ultra", "", "publishers/google/models/nope", 2.5, ["gemini"]]),
     "pre_tuned_model_name": st.sampled_from(
-        ["models/456", "projects/1/locations/x/models/", "gemini-2.5-flash"]
+        ["models/456", "projects/1/locations/x/models/", "gemini-3.1-flash-lite"]
     ),
     "pre_tuned_checkpoint_id": st.sampled_from(["latest", "-1", 1.5, "", True]),
     "training_dataset_uri": st.sampled_from(
@@ -140,12 +140,19 @@ def inputs_with_verdict(draw: st.DrawFn) -> tuple[dict[str, Any], set[str]]:
     if put("location", st.just(location)) == "absent":
         location = DEFAULT_LOCATION  # what check fills in, so region rules apply to it
 
-    model: catalogue.BaseModel | None = None
+    model: catalogue.BaseModel | None = None  # a model check judges the other inputs against
+    dataset_model: catalogue.BaseModel | None = None  # local files are checked against any model
     if draw(st.booleans()):
         chosen = draw(st.sampled_from(sorted(catalogue.BASE_MODELS)))
         spelled = st.sampled_from([chosen, f"publishers/google/models/{chosen}"])
         if put("base_model", spelled, required=True) == "valid":
-            model = catalogue.BASE_MODELS[chosen]
+            dataset_model = catalogue.BASE_MODELS[chosen]
+            if not dataset_model.tunable(catalogue.today()):
+                bad.add("base_model")  # retired, or not confirmed as tunable: refused, nothing else judged
+            else:
+                model = dataset_model
+                if location not in model.regions:
+                    bad.add("location")
         if draw(st.booleans()):  # a checkpoint without a pre-tuned model is a mistake in itself
             props["pre_tuned_checkpoint_id"] = "2"
             bad.add("pre_tuned_checkpoint_id")
@@ -161,8 +168,10 @@ def inputs_with_verdict(draw: st.DrawFn) -> tuple[dict[str, Any], set[str]]:
     if draw(st.booleans()):
         put("training_dataset_uri", st.just("gs://fuzz-bucket/data/train.jsonl"), required=True)
         put("validation_dataset_uri", st.just("gs://fuzz-bucket/data/validation.jsonl"))
-    else:  # local files, checked against the model (or gemini-2.5-flash when it is not known)
-        legacy = model is not None and model.dataset_format is catalogue.DatasetFormat.MESSAGES
+    else:  # local files, checked against the model (or gemini-3.1-flash-lite when it is not known)
+        legacy = (
+            dataset_model is not None and dataset_model.dataset_format is catalogue.DatasetFormat.MESSAGES
+        )
         valid_file = st.just("messages.jsonl" if legacy else "gemini.jsonl").map(LOCAL.__getitem__)
         put("training_dataset", valid_file, required=True)
         put("validation_dataset", valid_file)
@@ -311,7 +320,7 @@ def hostile_paths(tmp_path: Path) -> dict[str, str]:
 
 def test_check_survives_hostile_local_dataset_paths(guarded, provider, tmp_path):
     for case, path in hostile_paths(tmp_path).items():
-        props = {"project": "fuzz-project", "base_model": "gemini-2.5-flash", "pulumi_stack": "dev"}
+        props = {"project": "fuzz-project", "base_model": "gemini-3.1-flash-lite", "pulumi_stack": "dev"}
         props |= {"pulumi_project": "fuzz", "resource_name": "bot", "staging_uri": "gs://stage-bucket/data"}
         failures = check_in_process(provider, {**props, "training_dataset": path})
         assert [name for name, _ in failures] == ["training_dataset"], (case, failures)

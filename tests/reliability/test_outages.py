@@ -110,7 +110,7 @@ def test_polling_outage_is_bounded(tmp_path):
     )
     put_dataset(emulator)
     body = wire.TuningJob(
-        base_model="gemini-2.5-flash",
+        base_model="gemini-3.1-flash-lite",
         supervised_tuning_spec=wire.SupervisedTuningSpec(training_dataset_uri="gs://reliability/train.jsonl"),
     )
     lines: list[str] = []

@@ -37,7 +37,12 @@ def host(provider_host: HostFactory, emulator: InProcessEmulator, project_dir: P
 
 
 def program(**extra: Any) -> dict[str, Any]:
-    return {"base_model": "gemini-2.5-flash", "training_dataset": "data/train.jsonl", **IDENTITY, **extra}
+    return {
+        "base_model": "gemini-3.1-flash-lite",
+        "training_dataset": "data/train.jsonl",
+        **IDENTITY,
+        **extra,
+    }
 
 
 def checked(host: ProviderHost, news: dict[str, Any]) -> dict[str, Any]:

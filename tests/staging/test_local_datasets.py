@@ -17,7 +17,7 @@ STAGING = "gs://ml-staging/tuning"
 
 
 def plan(**props):
-    return staging.plan_local_datasets({"base_model": "gemini-2.5-flash", **props}, STAGING)
+    return staging.plan_local_datasets({"base_model": "gemini-3.1-flash-lite", **props}, STAGING)
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def test_unknown_values_pass_through_in_preview(train):
 
 
 def test_without_local_datasets_nothing_changes():
-    props = {"base_model": "gemini-2.5-flash", "training_dataset_uri": "gs://b-1/t.jsonl"}
+    props = {"base_model": "gemini-3.1-flash-lite", "training_dataset_uri": "gs://b-1/t.jsonl"}
 
     assert staging.plan_local_datasets(props, None) == (props, [])
 

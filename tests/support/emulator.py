@@ -7,6 +7,7 @@ def test_x(emulator):
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -34,7 +35,7 @@ TEST_JOB_SECONDS = 1.0
 FAST_JOB_SECONDS = 0.3
 PROJECT = "test-project"
 LOCATION = "us-central1"
-BASE_MODEL = "gemini-2.5-flash"
+BASE_MODEL = "gemini-3.1-flash-lite"
 TOPICS = ("weather", "taxes", "gardening", "chess", "music", "cooking", "travel", "physics")
 
 
@@ -227,6 +228,22 @@ class InProcessEmulator(RunningEmulator):
 def emulator(tmp_path: Path) -> Iterator[InProcessEmulator]:
     """A started in-process emulator with a fresh data directory and ~1 s jobs."""
     server = EmulatorServer(tmp_path / "emulator-data", job_seconds=TEST_JOB_SECONDS).start()
+    running = InProcessEmulator(server)
+    try:
+        yield running
+    finally:
+        running.close()
+        server.stop()
+
+
+SEED_DAY = dt.date(2024, 11, 1)
+"""A day when the seed document's models (gemini-1.5-*-002, gemini-1.0-pro-002) were tuned."""
+
+
+@pytest.fixture
+def seed_emulator(tmp_path: Path) -> Iterator[InProcessEmulator]:
+    """The emulator set back to SEED_DAY, serving that day's model catalogue."""
+    server = EmulatorServer(tmp_path / "emulator-data", job_seconds=FAST_JOB_SECONDS, as_of=SEED_DAY).start()
     running = InProcessEmulator(server)
     try:
         yield running

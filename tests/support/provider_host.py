@@ -10,7 +10,7 @@ a package upgrade).
 
     with ProviderHost(TuningJobProvider(), env=emulator.env) as host:
         host.configure({"gcp:project": "demo"})
-        inputs, failures = host.check({}, {"base_model": "gemini-2.5-flash", ...})
+        inputs, failures = host.check({}, {"base_model": "gemini-3.1-flash-lite", ...})
         job_id, outs = host.create(inputs)
 """
 

@@ -37,7 +37,7 @@ app.add_typer(dataset_app, name="dataset")
 
 
 ModelOption = Annotated[
-    str, typer.Option("--model", "-m", help="The base model to tune, e.g. gemini-2.5-flash.")
+    str, typer.Option("--model", "-m", help=f"The base model to tune, e.g. {catalogue.DEFAULT_MODEL}.")
 ]
 ValidationOption = Annotated[
     bool, typer.Option("--validation", help="Check it as a validation dataset (at most 5000 examples).")
@@ -131,10 +131,11 @@ def report_json(file: str, report: DatasetReport, estimate: pricing.Estimate | N
         "model": report.model,
         "purpose": report.purpose,
         "ok": report.ok,
-        "examples": len(report.examples),
+        "examples": report.example_count,
         "estimatedTokens": report.total_tokens,
         "characters": report.total_characters,
         "dropped": [{"line": dropped.line, "reason": dropped.reason} for dropped in report.dropped],
+        "droppedCount": report.dropped_count,
         "problems": [{"line": problem.line, "message": problem.message} for problem in report.problems],
         **priced,
     }
@@ -150,9 +151,9 @@ def print_report(file: str, report: DatasetReport, model: catalogue.BaseModel) -
         console.print(f"{file}:{dropped.line}: {warning}", markup=False)
     console.print(summary_table(report, model))
     low, high = catalogue.RECOMMENDED_TRAINING_EXAMPLES
-    if report.ok and report.purpose == "training" and len(report.examples) < low:
+    if report.ok and report.purpose == "training" and report.example_count < low:
         console.print(
-            f"note: {len(report.examples)} examples; {low}-{high} are recommended for good results",
+            f"note: {report.example_count} examples; {low}-{high} are recommended for good results",
             markup=False,
         )
     verdict = "[green]valid[/]" if report.ok else f"[red]{len(report.problems)} problem(s)[/]"
@@ -163,13 +164,12 @@ def summary_table(report: DatasetReport, model: catalogue.BaseModel) -> Table:
     table = Table(title=f"{report.purpose.capitalize()} dataset for {model.id}", show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
-    table.add_row("examples", str(len(report.examples)))
+    table.add_row("examples", str(report.example_count))
     table.add_row("estimated tokens", str(report.total_tokens))
-    largest = max((example.tokens for example in report.examples), default=0)
-    table.add_row("largest example (tokens)", f"{largest} of {model.max_tokens_per_example}")
+    table.add_row("largest example (tokens)", f"{report.largest_tokens} of {model.max_tokens_per_example}")
     table.add_row("characters", str(report.total_characters))
-    table.add_row("left out (too long)", str(len(report.dropped)))
-    table.add_row("problems", str(len(report.problems)))
+    table.add_row("left out (too long, too much media)", str(report.dropped_count))
+    table.add_row("problems", str(report.problem_count))
     return table
 
 

@@ -6,6 +6,7 @@ one line on stderr with a hint, and exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import ipaddress
 import os
@@ -135,6 +136,15 @@ def serve(
             help="The project's quota of jobs tuning at once; later jobs wait (WAITING_FOR_QUOTA).",
         ),
     ] = None,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="Serve the model catalogue of this day (YYYY-MM-DD), to replay older requests: "
+            "--as-of 2024-11-01 tunes gemini-1.5-pro-002. Default: today.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the Vertex AI tuning API locally; point clients at it with VERTEX_AI_EMULATOR_HOST."""
     try:
@@ -152,6 +162,7 @@ def serve(
             job_seconds=job_seconds,
             faults=faults,
             max_concurrent_jobs=max_concurrent_jobs,
+            as_of=as_of.date() if as_of else None,
         )
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):

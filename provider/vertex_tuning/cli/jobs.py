@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from .. import spec, staging
+from .. import catalogue, spec, staging
 from ..client import VertexClient, build_filter
 from ..errors import FailedPreconditionError, InvalidArgumentError
 from ..lifecycle import Lifecycle
@@ -379,7 +379,7 @@ def create_job(
         ),
     ],
     base_model: Annotated[
-        str | None, typer.Option("--base-model", help="The model to tune, e.g. gemini-2.5-flash.")
+        str | None, typer.Option("--base-model", help=f"The model to tune, e.g. {catalogue.DEFAULT_MODEL}.")
     ] = None,
     pre_tuned_model: Annotated[
         str | None,

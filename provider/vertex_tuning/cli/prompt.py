@@ -70,6 +70,14 @@ def prompt(
         int | None, typer.Option("--max-output-tokens", min=1, help="Longest answer, in tokens.")
     ] = None,
     system: Annotated[str | None, typer.Option("--system", help="A system instruction.")] = None,
+    base_model: Annotated[
+        str | None,
+        typer.Option(
+            "--base-model",
+            help="The tuned model's base model; Gemini 3.x tuned models are served only on the "
+            "us / eu multi-region hosts, so this picks the host.",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Same as --format json (the whole response).")
     ] = False,
@@ -88,7 +96,7 @@ def prompt(
     with reported_errors():
         settings, name = endpoint_settings(ctx, endpoint)
         with api_client(settings) as client:
-            response = client.generate_content(name, request)
+            response = client.generate_content(name, request, base_model=base_model)
     chosen = chosen_format(ctx, as_json)
     if chosen.kind != "table":  # the whole response, for scripts
         emit(console, chosen, response.to_json_dict(), lambda: response.text)

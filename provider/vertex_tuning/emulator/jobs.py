@@ -7,6 +7,7 @@ on by itself, across restarts, and every reader sees the same job.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import time
 import uuid
@@ -27,6 +28,7 @@ from ..wire import (
     TuningDataStats,
     TuningJob,
     TuningJobMetadata,
+    TuningJobState,
 )
 from . import lifecycle, listing, training
 from .lifecycle import STICKABLE, Phase
@@ -58,8 +60,11 @@ class JobService:
         job_seconds: float,
         clock: Callable[[], float] = time.time,
         max_concurrent_jobs: int | None = None,
+        as_of: dt.date | None = None,
     ) -> None:
         self.store = store
+        # The day whose model catalogue is served (None: today), to replay older requests.
+        self.as_of = as_of
         self.data = data
         self.job_seconds = job_seconds
         self.clock = clock
@@ -72,7 +77,7 @@ class JobService:
     # --- routes ------------------------------------------------------------------------------
 
     def create(self, project: str, location: str, job: TuningJob, *, version: str = "v1") -> TuningJob:
-        source = check_create(job, location, self.data)
+        source = check_create(job, location, self.data, self.as_of or catalogue.today())
         number = project_number(project)
         lineage = self._lineage(number, location, job, source)
         model = catalogue.find_base_model(lineage.base_model)
@@ -176,11 +181,15 @@ class JobService:
             job.pre_tuned_model.base_model = row.controls["base_model"]
         if phase.start is None or (phase.state is JobState.FAILED and phase.error and phase.error.code == 3):
             if phase.state is JobState.PENDING:
-                job.tuning_job_state = lifecycle.tuning_job_state(phase, now, row.duration, True)
+                job.tuning_job_state = _detailed(  # type: ignore[assignment]
+                    lifecycle.tuning_job_state(phase, now, row.duration, True)
+                )
             return job
         outcome = self.outcome(row)
         steps = lifecycle.completed_steps(phase, outcome, now)
-        job.tuning_job_state = lifecycle.tuning_job_state(phase, now, row.duration, steps < outcome["steps"])
+        job.tuning_job_state = _detailed(  # type: ignore[assignment]
+            lifecycle.tuning_job_state(phase, now, row.duration, steps < outcome["steps"])
+        )
         job.tuning_job_metadata = TuningJobMetadata(
             completed_epoch_count=steps // outcome["steps_per_epoch"], completed_step_count=steps
         )
@@ -343,3 +352,8 @@ def _request_fields(job: TuningJob) -> dict[str, Any]:
                    "satisfiesPzi"):  # fmt: skip
         kept.pop(output, None)
     return kept
+
+
+def _detailed(state: str | None) -> TuningJobState | None:
+    """v1beta1's finer state as the wire model holds it."""
+    return TuningJobState.tolerant(state) if state else None

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from pydantic.alias_generators import to_snake
 
-from ..wire import AdapterSize, FinishReason, JobState, WireModel
+from ..wire import STRICT, AdapterSize, FinishReason, JobState, WireModel
 from . import schema
 from .metrics import VALUE_TYPES
 from .rpc import bad_request, invalid
@@ -63,7 +63,7 @@ def parse_message(model: type[M], body: bytes, version: str, message: str, root:
 
 def to_model(model: type[M], value: dict[str, Any], root: str) -> M:
     try:
-        return model.model_validate(value)
+        return model.model_validate(value, context=STRICT)  # a request: no tolerance
     except ValidationError as error:
         violations = []
         for problem in error.errors():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import threading
 import time
 from pathlib import Path
@@ -35,6 +36,7 @@ class EmulatorServer:
         faults: list[Fault] | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_concurrent_jobs: int | None = None,
+        as_of: dt.date | None = None,
     ) -> None:
         if job_seconds <= 0:
             raise ValueError(f"job_seconds must be positive, got {job_seconds}")
@@ -49,6 +51,7 @@ class EmulatorServer:
         self.initial_faults = list(faults or [])
         self.max_body_bytes = max_body_bytes
         self.max_concurrent_jobs = max_concurrent_jobs
+        self.as_of = as_of  # serve the model catalogue of this day (None: today)
         self._port: int | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -82,6 +85,7 @@ class EmulatorServer:
             DataDir(self.data_dir),
             job_seconds=self.job_seconds,
             max_concurrent_jobs=self.max_concurrent_jobs,
+            as_of=self.as_of,
         )
         self.emulator = Emulator(jobs, max_body_bytes=self.max_body_bytes)
         for fault in self.initial_faults:

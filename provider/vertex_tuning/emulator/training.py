@@ -7,6 +7,7 @@ reject fails the job with the file, line and problem; otherwise the stats come f
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any
 
 from .. import catalogue, datasets
@@ -39,7 +40,9 @@ def train(job: TuningJob, model: catalogue.BaseModel, data: DataDir) -> tuple[di
     training = _read(data, spec.training_dataset_uri, model, "training")
     failure = _failure("Training", spec.training_dataset_uri, training)
     if failure is None and spec.validation_dataset_uri:
-        validation = _read(data, spec.validation_dataset_uri, model, "validation")
+        validation = _read(
+            data, spec.validation_dataset_uri, model, "validation", training_examples=training.example_count
+        )
         failure = _failure("Validation", spec.validation_dataset_uri, validation)
     if failure is not None:
         return {"failure": failure}, []
@@ -49,7 +52,7 @@ def train(job: TuningJob, model: catalogue.BaseModel, data: DataDir) -> tuple[di
     adapter = (
         size if size is not AdapterSize.UNSPECIFIED else AdapterSize.from_rank(model.default_adapter_size)
     )
-    per_epoch = math.ceil(len(training.examples) / BATCH_SIZE)
+    per_epoch = math.ceil(training.example_count / BATCH_SIZE)
     exchanges = [
         [example.system, prompt, answer]
         for example in training.examples
@@ -70,7 +73,12 @@ def train(job: TuningJob, model: catalogue.BaseModel, data: DataDir) -> tuple[di
 
 
 def _read(
-    data: DataDir, uri: str, model: catalogue.BaseModel, purpose: datasets.Purpose
+    data: DataDir,
+    uri: str,
+    model: catalogue.BaseModel,
+    purpose: datasets.Purpose,
+    *,
+    training_examples: int | None = None,
 ) -> datasets.DatasetReport:
     try:
         path = data.resolve(uri)
@@ -82,7 +90,9 @@ def _read(
         report = datasets.DatasetReport(purpose, model.id)
         report.problems.append(datasets.DatasetProblem(None, "the file does not exist"))
         return report
-    return datasets.validate_dataset_file(path, model, purpose)
+    return datasets.validate_dataset_file(
+        path, model, purpose, training_examples=training_examples, keep_examples=MAX_KEPT_EXCHANGES
+    )
 
 
 def _failure(kind: str, uri: str, report: datasets.DatasetReport) -> str | None:
@@ -91,8 +101,8 @@ def _failure(kind: str, uri: str, report: datasets.DatasetReport) -> str | None:
     return f"{kind} dataset {uri} is invalid: {report.summary()}"
 
 
-def _distribution(values: list[int]) -> DatasetDistribution:
-    summary = datasets.Distribution.of(values)
+def _distribution(values: Counter[int]) -> DatasetDistribution:
+    summary = datasets.Distribution.of_counts(values)
     return DatasetDistribution(
         sum=summary.sum,
         billable_sum=summary.sum,
@@ -108,17 +118,17 @@ def _distribution(values: list[int]) -> DatasetDistribution:
 def _stats(report: datasets.DatasetReport, epochs: int, steps: int) -> SupervisedTuningDataStats:
     examples = report.examples
     return SupervisedTuningDataStats(
-        tuning_dataset_example_count=len(examples) + len(report.dropped),
+        tuning_dataset_example_count=report.example_count + report.dropped_count,
         total_tuning_character_count=report.total_characters,
         total_billable_character_count=report.total_characters * epochs,
         total_billable_token_count=report.total_tokens * epochs,
         tuning_step_count=steps,
-        total_truncated_example_count=len(report.dropped),
+        total_truncated_example_count=report.dropped_count,
         truncated_example_indices=[dropped.index for dropped in report.dropped[:MAX_DROPPED_SAMPLE]],
         dropped_example_reasons=[dropped.reason for dropped in report.dropped[:MAX_DROPPED_SAMPLE]],
-        user_input_token_distribution=_distribution([e.input_tokens for e in examples]),
-        user_output_token_distribution=_distribution([e.output_tokens for e in examples]),
-        user_message_per_example_distribution=_distribution([e.user_messages for e in examples]),
+        user_input_token_distribution=_distribution(report.input_tokens),
+        user_output_token_distribution=_distribution(report.output_tokens),
+        user_message_per_example_distribution=_distribution(report.user_messages),
         user_dataset_examples=[
             Content(role=turn.role, parts=[Part(text=turn.text)]) for turn in examples[0].turns[:2]
         ],

@@ -12,7 +12,7 @@ import hashlib
 import re
 from typing import Any
 
-from ..datasets import TOKENS_PER_IMAGE, estimate_tokens, truncate_to_tokens
+from ..datasets import estimate_tokens, truncate_to_tokens
 from ..wire import (
     Candidate,
     Content,
@@ -37,7 +37,8 @@ _WORD = re.compile(r"\w+")
 _STREAM_PIECE = re.compile(r"\S+\s*|\s+")
 _WORDS_PER_CHUNK = 4
 # Tokens per media part by modality (estimates; the service counts by size and duration).
-_MEDIA_TOKENS = {"IMAGE": TOKENS_PER_IMAGE, "DOCUMENT": TOKENS_PER_IMAGE, "VIDEO": 1290, "AUDIO": 320}
+# Flat per-part estimates for usage details (a prompt has no mediaResolution to go by here).
+_MEDIA_TOKENS = {"IMAGE": 258, "DOCUMENT": 258, "VIDEO": 1290, "AUDIO": 320}
 _MODALITIES = {
     "image": "IMAGE",
     "video": "VIDEO",

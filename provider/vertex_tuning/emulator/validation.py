@@ -7,6 +7,7 @@ FAILED_PRECONDITION, as the service refuses it for Gemini tuning.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 
@@ -30,8 +31,10 @@ _ROOT = "tuning_job"
 Problems = Iterator[tuple[str, str]]
 
 
-def check_create(job: TuningJob, location: str, data: DataDir) -> ModelRef | None:
-    """Raise with every problem found; return the continuous-tuning source if any."""
+def check_create(job: TuningJob, location: str, data: DataDir, today: dt.date) -> ModelRef | None:
+    """Raise with every problem found; return the continuous-tuning source if any.
+
+    `today` decides which models tune: the catalogue's lifecycle on that date."""
     if location == "global":
         raise ApiError(
             "FAILED_PRECONDITION",
@@ -40,7 +43,7 @@ def check_create(job: TuningJob, location: str, data: DataDir) -> ModelRef | Non
     problems = list(_check_source(job))
     if job.base_model is not None:
         try:
-            _check_base_model(job.base_model, location, job)
+            _check_base_model(job.base_model, location, today)
         except ApiError as error:
             problems.append((f"{_ROOT}.base_model", error.message))
     problems += [*_check_spec(job, data, location), *_check_names(job), *_check_encryption(job, location)]
@@ -71,13 +74,16 @@ def _check_source(job: TuningJob) -> Problems:
         )
 
 
-def _check_base_model(base_model: str, location: str, job: TuningJob) -> catalogue.BaseModel:
+def _check_base_model(base_model: str, location: str, today: dt.date) -> catalogue.BaseModel:
     model = catalogue.find_base_model(base_model)
     if model is None:
         raise invalid(
             f"base_model {base_model!r} is not supported for supervised tuning. "
-            f"Supported: {catalogue.known_model_ids()}."
+            f"Supported: {catalogue.known_model_ids(today)}."
         )
+    refusal = model.refusal(today)
+    if refusal is not None:
+        raise invalid(f"base_model {refusal}.")
     if location not in model.regions:
         raise invalid(
             f"base_model {model.id} cannot be tuned in {location}; use one of {sorted(model.regions)}."

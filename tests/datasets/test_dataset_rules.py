@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -18,7 +19,7 @@ from vertex_tuning.datasets import (
     validate_dataset_lines,
 )
 
-FLASH = catalogue.BASE_MODELS["gemini-2.5-flash"]
+FLASH = catalogue.BASE_MODELS["gemini-3.1-flash-lite"]
 LEGACY = catalogue.BASE_MODELS["gemini-1.0-pro-002"]
 TEXT_ONLY = catalogue.BASE_MODELS["translation-llm-002"]
 
@@ -37,13 +38,18 @@ def problems(lines: list[str], model=FLASH, purpose="training") -> list[DatasetP
 
 def test_a_valid_dataset_reports_examples_and_tokens():
     report = validate_dataset_lines(sample_dataset(12, system="Be kind.").splitlines(), FLASH, "training")
-    assert report.ok and len(report.examples) == 12 and report.problems == []
-    example = report.examples[0]
+    assert report.ok and report.example_count == 12 and report.problems == []
+    assert report.examples == []  # nothing kept unless asked: memory stays bounded
+    kept = validate_dataset_lines(
+        sample_dataset(12, system="Be kind.").splitlines(), FLASH, "training", keep_examples=2
+    )
+    assert len(kept.examples) == 2
+    example = kept.examples[0]
     assert example.line == 1 and example.system == "Be kind."
     assert example.exchanges() == [
         ("Question 0: tell me about weather please", "Answer 0: weather is a fine subject.")
     ]
-    assert report.total_tokens == sum(e.input_tokens + e.output_tokens for e in report.examples) > 0
+    assert report.total_tokens == 12 * example.tokens > 0
     assert "12 training examples" in report.summary()
 
 
@@ -67,10 +73,10 @@ def test_a_valid_dataset_reports_examples_and_tokens():
         (turns(("user", [{"fileData": {"fileUri": "gs://b/x.png"}}]), ("model", text("c"))), "mimeType"),
         (
             turns(
-                ("user", [{"fileData": {"mimeType": "image/png", "fileUri": "http://x"}}]),
+                ("user", [{"fileData": {"mimeType": "image/png", "fileUri": "ftp://x"}}]),
                 ("model", text("c")),
             ),
-            "gs://",
+            "gs:// URI or an https:// URL",
         ),
         (json.dumps({"messages": [{"role": "user", "content": "a"}]}), "legacy `messages` format"),
         (json.dumps({"contents": [], "extra": 1}), "unknown field 'extra'"),
@@ -89,15 +95,13 @@ def test_all_problems_are_reported_not_just_the_first():
     assert [problem.line for problem in found] == [1, 2, 4]
 
 
-def test_media_only_where_the_model_takes_it_and_at_most_30_images():
+def test_media_only_where_the_model_takes_it():
     image = {"fileData": {"mimeType": "image/png", "fileUri": "gs://b/cat.png"}}
     with_image = turns(("user", [image, {"text": "what is this"}]), ("model", text("a cat")))
     assert problems([with_image]) == []
     assert "text only" in problems([with_image], TEXT_ONLY)[0].message
-    many = turns(("user", [image] * 31), ("model", text("cats")))
-    assert "31 images" in problems([many])[0].message
-    report = validate_dataset_lines([with_image], FLASH, "training")
-    assert report.examples[0].images == 1 and report.examples[0].input_tokens >= 258
+    report = validate_dataset_lines([with_image], FLASH, "training", keep_examples=1)
+    assert report.examples[0].images == 1 and report.multimodal_examples == 1
 
 
 def test_the_legacy_messages_format():
@@ -111,7 +115,7 @@ def test_the_legacy_messages_format():
             ]
         }
     )
-    report = validate_dataset_lines([with_system], LEGACY, "training")
+    report = validate_dataset_lines([with_system], LEGACY, "training", keep_examples=1)
     assert report.ok and report.examples[0].system == "s"
     assert "`contents` format" in problems(sample_dataset(1).splitlines(), LEGACY)[0].message
     late_system = json.dumps(
@@ -126,20 +130,16 @@ def test_long_examples_are_dropped_and_counted_not_rejected():
     short = sample_dataset(1).strip()
     pro = catalogue.BASE_MODELS["gemini-1.5-pro-002"]
     report = validate_dataset_lines([short, "", line, line], pro, "training")
-    assert report.ok and len(report.examples) == 1
+    assert report.ok and report.example_count == 1 and report.dropped_count == 2
     assert [(d.index, d.line) for d in report.dropped] == [(2, 3), (3, 4)]
     assert "at most 32000" in report.dropped[0].reason and "2 dropped" in report.summary()
     assert validate_dataset_lines([line], FLASH, "training").dropped == []
     only_long = validate_dataset_lines([line], pro, "training")
-    assert not only_long.ok and "every example is too long" in only_long.problems[0].message
+    assert not only_long.ok and "every example is left out" in only_long.problems[0].message
 
 
-def test_empty_datasets_and_the_validation_limit(monkeypatch):
+def test_an_empty_dataset_is_a_problem():
     assert "holds no examples" in problems(["", "  "])[0].message
-    monkeypatch.setattr(catalogue, "MAX_VALIDATION_EXAMPLES", 3)
-    lines = sample_dataset(4).splitlines()
-    assert "limit is 3" in problems(lines, purpose="validation")[0].message
-    assert problems(lines, purpose="training") == []
 
 
 def test_files(tmp_path, monkeypatch):
@@ -193,3 +193,9 @@ def test_any_input_gives_a_report_never_an_exception(lines):
         report = validate_dataset_lines(lines, model, "training")
         assert report.ok == (not report.problems)
         assert all(p.line is None or 1 <= p.line <= len(lines) for p in report.problems)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.text(alphabet=st.characters(codec="ascii"), max_size=60) | st.text(max_size=30))
+def test_the_fast_token_count_equals_the_regex_count(value):
+    assert estimate_tokens(value) == len(re.findall(r"\w+|[^\w\s]", value))
