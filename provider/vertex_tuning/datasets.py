@@ -350,7 +350,11 @@ def validate_dataset_lines(
             line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         except UnicodeDecodeError as error:
             index += 1
-            report.add_problem(number, f"the line is not UTF-8 text: {error.reason} at byte {error.start}")
+            report.add_problem(
+                number,
+                f"not UTF-8 text: byte 0x{raw[error.start]:02x} at column {error.start + 1} "
+                f"({error.reason}); save the file as UTF-8",
+            )
             continue
         if not line.strip():
             continue

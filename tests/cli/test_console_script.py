@@ -59,7 +59,8 @@ def test_create_with_every_option_sends_them_all(script, emulator):
     emulator.write_object("gs://bucket/validation.jsonl", sample_dataset(4))
 
     result = script(
-        "jobs", "create", "--base-model", "gemini-3.1-flash-lite",
+        # translation-llm-002: a model that takes a customer-managed key (Gemini 3.x do not).
+        "jobs", "create", "--base-model", "translation-llm-002",
         "--training-dataset", "gs://bucket/train.jsonl", "--validation-dataset", "gs://bucket/validation.jsonl",
         "--epochs", "2", "--adapter-size", "FOUR", "--learning-rate-multiplier", "0.5",
         "--display-name", "bot", "--description", "a test", "--label", "team=ml", "--label", "env=dev",
@@ -310,10 +311,13 @@ def test_dataset_validate_reads_gs_uris_and_reports_every_bad_line_with_an_estim
     lines = good.splitlines(keepends=True)
     path.write_bytes(lines[0].encode() + b'{"contents": "\xff\xfe"}\n' + b"not json\n" + lines[1].encode())
 
-    valid = script("dataset", "validate", "gs://bucket/good.jsonl", "--model", "gemini-3.1-flash-lite")
+    # No tuning price is published for today's models: the estimate is priced from the option.
+    priced = ("--price-per-million-tokens", "5")
+    valid = script(
+        "dataset", "validate", "gs://bucket/good.jsonl", "--model", "gemini-3.1-flash-lite", *priced
+    )
     as_json = script(
-        "dataset", "validate", "gs://bucket/good.jsonl", "--model", "gemini-3.1-flash-lite", "--epochs", "4",
-        "--format", "json",
+        "dataset", "validate", "gs://bucket/good.jsonl", "--epochs", "4", *priced, "--format", "json",
     )  # fmt: skip
     invalid = script("dataset", "validate", "gs://bucket/bad.jsonl", "--model", "gemini-3.1-flash-lite")
     missing = script("dataset", "validate", "gs://bucket/none.jsonl", "--model", "gemini-3.1-flash-lite")

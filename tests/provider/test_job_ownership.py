@@ -133,7 +133,7 @@ def test_the_organization_is_part_of_the_identity(lifecycle: Lifecycle) -> None:
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("base_model", "gemini-2.5-pro"),
+        ("base_model", "gemini-3.5-flash"),
         ("training_dataset_uri", "gs://bucket/other.jsonl"),
         ("validation_dataset_uri", "gs://bucket/validation.jsonl"),
         ("epoch_count", 5),
@@ -157,9 +157,10 @@ def test_a_copied_label_on_another_spec_is_never_adopted_and_says_why(
 def test_a_copied_label_with_another_kms_key_is_never_adopted(
     lifecycle: Lifecycle, service: FakeJobClient, lines: list[str]
 ) -> None:
-    owner = claim(lifecycle)
+    # translation-llm-002 takes a customer-managed key (Gemini 3.x do not).
+    owner = claim(lifecycle, base_model="translation-llm-002")
     key = f"projects/{PROJECT}/locations/{LOCATION}/keyRings/r/cryptoKeys/k"
-    impostor = seed(service, owner.label, base_model="gemini-3.1-flash-lite", kms_key_name=key)
+    impostor = seed(service, owner.label, base_model="translation-llm-002", kms_key_name=key)
     assert owner.submit_or_adopt().name != impostor
     assert any("its kms_key_name is" in line for line in lines)
 

@@ -260,10 +260,10 @@ def test_a_clock_stepping_back_never_makes_a_third_job_for_an_interrupted_replac
     service = emulator.server.emulator.jobs
     real_create = service.create
 
-    def create_an_hour_early(*args):
+    def create_an_hour_early(*args, **kwargs):
         service.clock = lambda: time.time() - 3600
         try:
-            return real_create(*args)
+            return real_create(*args, **kwargs)
         finally:
             service.clock = time.time
 
