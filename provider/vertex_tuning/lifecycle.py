@@ -238,9 +238,9 @@ class Lifecycle:
         if not ended:
             raise WaitTimeoutError(
                 f"Tuning job {final.name} is still {final.job_state.short} after waiting "
-                f"{_duration(timeout_seconds)} (wait_timeout_minutes). It keeps running: run `pulumi up` "
-                "again to keep waiting (the next create adopts this job, it never starts a second one), "
-                "or raise wait_timeout_minutes. If it is no longer wanted, stop it with "
+                f"{progress.duration(timeout_seconds)} (wait_timeout_minutes). It keeps running: run "
+                "`pulumi up` again to keep waiting (the next create adopts this job, it never starts a "
+                "second one), or raise wait_timeout_minutes. If it is no longer wanted, stop it with "
                 f"`vertex-tuning jobs cancel {final.name}`: nothing else will, since no resource owns it yet."
             )
         if final.job_state is not JobState.SUCCEEDED:
@@ -297,7 +297,7 @@ class Lifecycle:
         if not first and self._states.get(name) is state:
             return
         self._states[name] = state
-        line = f"{name} is {state.short} after {_duration(self.clock() - start)}"
+        line = f"{name} is {state.short} after {progress.duration(self.clock() - start)}"
         if progress.detail(job):
             line += f" ({progress.detail(job)})"
         if first:
@@ -324,8 +324,8 @@ class Lifecycle:
         final, ended = self._poll_until_terminal(job, self.cancel_timeout)
         if not ended:
             raise WaitTimeoutError(
-                f"Tuning job {name} did not stop within {_duration(self.cancel_timeout)} of being cancelled; "
-                "run `pulumi destroy` again to keep waiting."
+                f"Tuning job {name} did not stop within {progress.duration(self.cancel_timeout)} of being "
+                "cancelled; run `pulumi destroy` again to keep waiting."
             )
         return final
 
@@ -348,14 +348,3 @@ def _oldest_first(job: wire.TuningJob) -> tuple[float, str]:
 def _first_line(error: Exception) -> str:
     lines = str(error).strip().splitlines()
     return lines[0] if lines else type(error).__name__
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
