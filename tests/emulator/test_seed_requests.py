@@ -1,14 +1,17 @@
 """The seed document's REST calls, sent as written (Google's curl samples: trailing commas, a single
 `parts` object where a list is declared, role "USER", snake_case next to camelCase).
 
-Only the model id is today's: the seed's `gemini-1.5-pro-002` is retired in the catalogue the
-emulator serves by default."""
+Against today's catalogue only the model id changes (the seed's `gemini-1.5-pro-002` has retired);
+set back to the seed's day (`--as-of 2024-11-01`), the emulator takes them exactly as written,
+customer-managed key included."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from support.emulator import BASE_MODEL, FAST_JOB_SECONDS, sample_dataset
+from support.emulator import BASE_MODEL, FAST_JOB_SECONDS, LOCATION, PROJECT, sample_dataset
 
 SEED_MODEL = "gemini-1.5-pro-002"
 TRAIN = "gs://cloud-samples-data/ai-platform/generative_ai/sft_train_data.jsonl"
@@ -86,3 +89,26 @@ def test_the_seeds_cancel_takes_no_body(em):
     cancelled = send(em, "POST", f"{em.base_url}/v1/{job['name']}:cancel")
     assert cancelled.status_code == 200 and cancelled.json() == {}
     assert em.get_job(job["name"])["state"] in ("JOB_STATE_CANCELLING", "JOB_STATE_CANCELLED")
+
+
+@pytest.fixture
+def seed_day(seed_emulator):
+    seed_emulator.write_object(TRAIN, sample_dataset(10))
+    seed_emulator.write_object(VALIDATION, sample_dataset(4))
+    return seed_emulator
+
+
+def test_set_back_to_the_seeds_day_its_requests_run_exactly_as_written_with_a_kms_key(seed_day):
+    created = send(seed_day, "POST", f"{seed_day.parent()}/tuningJobs", CREATE_BODY)
+    assert created.status_code == 200, created.text
+    assert created.json()["baseModel"] == SEED_MODEL
+    done = seed_day.wait_for_state(created.json()["name"], "JOB_STATE_SUCCEEDED")
+    url = f"{seed_day.base_url}/v1/{done['tunedModel']['endpoint']}:generateContent"
+    assert send(seed_day, "POST", url, GENERATE_BODY).status_code == 200
+
+    key = f"projects/{PROJECT}/locations/{LOCATION}/keyRings/seed/cryptoKeys/tuning"
+    encryption = f'"encryptionSpec": {json.dumps({"kmsKeyName": key})},\n  "tunedModelDisplayName"'
+    with_key = CREATE_BODY.replace('"tunedModelDisplayName"', encryption)
+    encrypted = send(seed_day, "POST", f"{seed_day.parent()}/tuningJobs", with_key)
+    assert encrypted.status_code == 200, encrypted.text
+    assert encrypted.json()["encryptionSpec"]["kmsKeyName"] == key
