@@ -312,10 +312,8 @@ def test_dataset_validate_reads_gs_uris_and_reports_every_bad_line_with_an_estim
     path.write_bytes(lines[0].encode() + b'{"contents": "\xff\xfe"}\n' + b"not json\n" + lines[1].encode())
 
     # No tuning price is published for today's models: the estimate is priced from the option.
-    priced = ("--price-per-million-tokens", "5")
-    valid = script(
-        "dataset", "validate", "gs://bucket/good.jsonl", "--model", "gemini-3.1-flash-lite", *priced
-    )
+    priced = ("--model", "gemini-3.1-flash-lite", "--price-per-million-tokens", "5")
+    valid = script("dataset", "validate", "gs://bucket/good.jsonl", *priced)
     as_json = script(
         "dataset", "validate", "gs://bucket/good.jsonl", "--epochs", "4", *priced, "--format", "json",
     )  # fmt: skip
