@@ -1,4 +1,5 @@
-"""Fixtures for the TuningJob provider tests: the emulator and the real provider host."""
+"""Fixtures for the TuningJob provider tests: the emulator, the real provider host, and a
+Lifecycle over the in-memory job service on a virtual clock (with the lines it logs)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+from provider_fakes import FakeJobClient, VirtualClock
 
 from support.emulator import emulator, emulator_process
 from support.provider_host import provider_host
+from vertex_tuning.lifecycle import Lifecycle
 
 __all__ = ["emulator", "emulator_process", "provider_host"]
 
@@ -22,3 +25,23 @@ def leave_an_event_loop() -> Iterator[None]:
         asyncio.get_event_loop_policy().get_event_loop()
     except RuntimeError:
         asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock()
+
+
+@pytest.fixture
+def service(clock: VirtualClock) -> FakeJobClient:
+    return FakeJobClient(clock)
+
+
+@pytest.fixture
+def lines() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def lifecycle(service: FakeJobClient, clock: VirtualClock, lines: list[str]) -> Lifecycle:
+    return Lifecycle(service, log=lines.append, clock=clock, sleep=clock.sleep)

@@ -15,26 +15,6 @@ PROJECT, LOCATION = "p-1234", "us-central1"
 OURS = {ID_LABEL: "a" * 40, "team": "ml"}
 
 
-@pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock()
-
-
-@pytest.fixture
-def service(clock: VirtualClock) -> FakeJobClient:
-    return FakeJobClient(clock)
-
-
-@pytest.fixture
-def lines() -> list[str]:
-    return []
-
-
-@pytest.fixture
-def lifecycle(service: FakeJobClient, clock: VirtualClock, lines: list[str]) -> Lifecycle:
-    return Lifecycle(service, log=lines.append, clock=clock, sleep=clock.sleep)
-
-
 def request(labels: dict[str, str] = OURS) -> wire.TuningJob:
     spec = wire.SupervisedTuningSpec(training_dataset_uri="gs://b/train.jsonl")
     return wire.TuningJob(base_model="gemini-3.1-flash-lite", supervised_tuning_spec=spec, labels=labels)

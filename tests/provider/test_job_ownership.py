@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 import pytest
 from provider_fakes import FakeJobClient, VirtualClock
 
+from support.first_release import first_release_label
 from vertex_tuning import spec, wire
 from vertex_tuning.lifecycle import Lifecycle
 from vertex_tuning.ownership import Claim, Deployment
@@ -31,26 +30,6 @@ INPUTS: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock()
-
-
-@pytest.fixture
-def service(clock: VirtualClock) -> FakeJobClient:
-    return FakeJobClient(clock)
-
-
-@pytest.fixture
-def lines() -> list[str]:
-    return []
-
-
-@pytest.fixture
-def lifecycle(service: FakeJobClient, clock: VirtualClock, lines: list[str]) -> Lifecycle:
-    return Lifecycle(service, log=lines.append, clock=clock, sleep=clock.sleep)
-
-
 def claim(lifecycle: Lifecycle, deployment: Deployment | None = None, **overrides: Any) -> Claim:
     return Claim(lifecycle, spec.parse({**INPUTS, **overrides}), deployment or Deployment())
 
@@ -66,20 +45,6 @@ def seed(
     service.jobs[name].pinned = state
     service.clock.now += 1
     return name
-
-
-def first_release_label(inputs: dict[str, Any]) -> str:
-    """The label the first release computed: no organization, no replaced job (its formula, verbatim)."""
-    job_spec = spec.parse(inputs)
-    identity = {
-        "stack": job_spec.pulumi_stack,
-        "pulumi_project": job_spec.pulumi_project,
-        "resource": job_spec.resource_name,
-        "job": job_spec.job_fields(),
-        "triggers": spec.canonical_json_value(job_spec.triggers),
-    }
-    text = json.dumps(identity, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
 # --- adopt or create ------------------------------------------------------------------------

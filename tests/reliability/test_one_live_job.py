@@ -7,8 +7,6 @@ every host's resource records the same job. The ledger records how long each dup
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import time
 from typing import Any
@@ -23,6 +21,7 @@ from harness import (
     tuning_inputs,
     wait_until,
 )
+from support.first_release import first_release_label
 from support.provider_host import HostCallError
 from vertex_tuning import spec
 from vertex_tuning.spec import ID_LABEL
@@ -292,20 +291,6 @@ def test_a_clock_stepping_back_never_makes_a_third_job_for_an_interrupted_replac
 
 
 # --- the upgrade from the first identity scheme ---------------------------------------------
-
-
-def first_release_label(checked: dict[str, Any]) -> str:
-    """The label the first release put on a job: its formula, verbatim (no organization)."""
-    job_spec = spec.parse(checked)
-    identity = {
-        "stack": job_spec.pulumi_stack,
-        "pulumi_project": job_spec.pulumi_project,
-        "resource": job_spec.resource_name,
-        "job": job_spec.job_fields(),
-        "triggers": spec.canonical_json_value(job_spec.triggers),
-    }
-    text = json.dumps(identity, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
 def test_a_resource_made_before_the_upgrade_shows_no_diff_after_it(emulator, ledger):
