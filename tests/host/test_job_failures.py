@@ -16,7 +16,7 @@ import sys
 import httpx
 import pytest
 
-from harness import (
+from support.deployment import (
     ACTIVE_STATES,
     BAD_DATASET,
     TRAINING_URI,

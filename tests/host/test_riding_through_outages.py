@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness import Deployment, jobs_in_states, put_dataset, tuning_inputs, wait_until
+from support.deployment import Deployment, jobs_in_states, put_dataset, tuning_inputs, wait_until
 from support.emulator import PROJECT, EmulatorProcess
 from support.provider_host import HostCallError
 from vertex_tuning import wire

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from harness import Deployment, put_dataset, tuning_inputs
+from support.deployment import Deployment, put_dataset, tuning_inputs
 from support.provider_host import HostCallError
 from vertex_tuning.wire import JobState
 

@@ -17,7 +17,7 @@ import dill
 import httpx
 import pytest
 
-from harness import Deployment, put_dataset, tuning_inputs
+from support.deployment import Deployment, put_dataset, tuning_inputs
 from support.emulator import PROJECT, EmulatorProcess, job_body, sample_dataset
 from support.provider_host import HostCallError
 from vertex_tuning.client import generate_content
@@ -27,7 +27,7 @@ from vertex_tuning.errors import InvalidNameError
 
 pytestmark = pytest.mark.slow
 
-SHIM = Path(__file__).parent / "host_shim"
+SHIM = Path(__file__).parents[1] / "support" / "host_shim"
 CANARY = "ya29.CANARY-7f3e9b1c-do-not-leak"
 GOOGLE_HOST = "us-central1-aiplatform.googleapis.com"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from harness import (
+from support.deployment import (
     TRAINING_URI,
     Deployment,
     cancelled_jobs,

@@ -31,7 +31,7 @@ from vertex_tuning import catalogue, spec, wire
 from vertex_tuning.names import DEFAULT_LOCATION
 from vertex_tuning.provider import OUTPUTS, TuningJobProvider
 
-SHIM = Path(__file__).parent / "host_shim"
+SHIM = Path(__file__).parents[1] / "support" / "host_shim"
 PROJECT_ENV = ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "VERTEX_AI_EMULATOR_HOST")
 LOCATION_ENV = ("GOOGLE_CLOUD_LOCATION", "GOOGLE_CLOUD_REGION", "CLOUDSDK_COMPUTE_REGION")
 LOCATIONS = ("us-central1", "europe-west4")  # the Gemini models tuned today take both

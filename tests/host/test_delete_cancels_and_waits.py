@@ -11,7 +11,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from harness import Deployment, put_dataset, tuning_inputs
+from support.deployment import Deployment, put_dataset, tuning_inputs
 from support.emulator import PROJECT
 from vertex_tuning.emulator.jobs import project_number
 from vertex_tuning.wire import JobState

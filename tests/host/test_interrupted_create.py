@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import Deployment, jobs_in_states, put_dataset, tuning_inputs, wait_until
+from support.deployment import Deployment, jobs_in_states, put_dataset, tuning_inputs, wait_until
 from support.provider_host import HostCallError
 from vertex_tuning.wire import JobState
 
