@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 
 from .wire import AdapterSize
 
@@ -200,47 +201,54 @@ class BaseModel:
 _US_EU_HOSTS = {"us-central1": "us", "europe-west4": "eu"}
 _GEMINI_3_REGIONS = frozenset(_US_EU_HOSTS)
 
+# Each family's shared values; a model's entry states only what differs from its family.
+_GEMINI_3 = partial(
+    BaseModel,
+    adapter_sizes=(1, 2, 4, 8, 16),
+    default_adapter_size=8,
+    modalities=_NO_AUDIO,
+    cmek=False,
+    regions=_GEMINI_3_REGIONS,
+    serving=_US_EU_HOSTS,
+    image_tokens=_IMAGE_TOKENS_3,
+)
+# Retired 2026-10-20; Google names 3.1 Flash-Lite the successor of 2.5 Flash.
+_GEMINI_2_5 = partial(
+    BaseModel,
+    adapter_sizes=(1, 2, 4, 8, 16),
+    default_adapter_size=8,
+    released=dt.date(2025, 6, 17),
+    retires=dt.date(2026, 10, 20),
+    successor="gemini-3.1-flash-lite",
+)
+# Retired 2026-06-01.
+_GEMINI_2_0 = partial(
+    BaseModel,
+    adapter_sizes=(1, 2, 4, 8),
+    default_adapter_size=4,
+    retires=dt.date(2026, 6, 1),
+    modalities=_NO_AUDIO,
+)
+# The seed's models: retired 2025-09-24 (1.5) and 2025-04-21 (1.0).
+_GEMINI_1_5 = partial(
+    BaseModel,
+    released=dt.date(2024, 9, 24),
+    retires=dt.date(2025, 9, 24),
+    max_tokens_per_example=32_000,
+)
+
 _CATALOGUE: tuple[BaseModel, ...] = (
     # Current (December 2026). Release dates: a year before Google's earliest retirement date,
     # Google's GA lifetime (our estimate; the pages give only the retirement dates).
-    BaseModel(
-        "gemini-3.5-flash",
-        adapter_sizes=(1, 2, 4, 8, 16),
-        default_adapter_size=8,
-        released=dt.date(2026, 5, 19),
-        retires=dt.date(2027, 5, 19),
-        modalities=_NO_AUDIO,
-        cmek=False,
-        regions=_GEMINI_3_REGIONS,
-        serving=_US_EU_HOSTS,
-        image_tokens=_IMAGE_TOKENS_3,
-    ),
-    BaseModel(
-        "gemini-3.1-flash-lite",
-        adapter_sizes=(1, 2, 4, 8, 16),
-        default_adapter_size=8,
-        released=dt.date(2026, 5, 7),
-        retires=dt.date(2027, 5, 7),
-        modalities=_NO_AUDIO,
-        cmek=False,
-        regions=_GEMINI_3_REGIONS,
-        serving=_US_EU_HOSTS,
-        image_tokens=_IMAGE_TOKENS_3,
-    ),
+    _GEMINI_3("gemini-3.5-flash", released=dt.date(2026, 5, 19), retires=dt.date(2027, 5, 19)),
+    _GEMINI_3("gemini-3.1-flash-lite", released=dt.date(2026, 5, 7), retires=dt.date(2027, 5, 7)),
     # Listed in the API reference, missing from the supervised-tuning page: refused until the
     # tuning page lists it (then: `confirmed=True`, nothing else to change).
-    BaseModel(
+    _GEMINI_3(
         "gemini-3.5-flash-lite",
-        adapter_sizes=(1, 2, 4, 8, 16),
-        default_adapter_size=8,
         released=dt.date(2026, 5, 19),
         confirmed=False,
         successor="gemini-3.1-flash-lite",
-        modalities=_NO_AUDIO,
-        cmek=False,
-        regions=_GEMINI_3_REGIONS,
-        serving=_US_EU_HOSTS,
-        image_tokens=_IMAGE_TOKENS_3,
     ),
     BaseModel(
         "translation-llm-002",
@@ -253,68 +261,21 @@ _CATALOGUE: tuple[BaseModel, ...] = (
         max_validation_examples=1_024,
         validation_share=None,
     ),
-    # Retired 2026-10-20; Google names 3.1 Flash-Lite the successor of 2.5 Flash.
-    BaseModel(
-        "gemini-2.5-pro",
-        adapter_sizes=(1, 2, 4, 8),
-        default_adapter_size=8,
-        released=dt.date(2025, 6, 17),
-        retires=dt.date(2026, 10, 20),
-        successor="gemini-3.5-flash",
+    _GEMINI_2_5("gemini-2.5-pro", adapter_sizes=(1, 2, 4, 8), successor="gemini-3.5-flash"),
+    _GEMINI_2_5("gemini-2.5-flash"),
+    _GEMINI_2_5("gemini-2.5-flash-lite", released=dt.date(2025, 7, 22)),
+    _GEMINI_2_0("gemini-2.0-flash-001", released=dt.date(2025, 2, 5), successor="gemini-2.5-flash"),
+    _GEMINI_2_0(
+        "gemini-2.0-flash-lite-001", released=dt.date(2025, 2, 25), successor="gemini-2.5-flash-lite"
     ),
-    BaseModel(
-        "gemini-2.5-flash",
-        adapter_sizes=(1, 2, 4, 8, 16),
-        default_adapter_size=8,
-        released=dt.date(2025, 6, 17),
-        retires=dt.date(2026, 10, 20),
-        successor="gemini-3.1-flash-lite",
+    _GEMINI_1_5(
+        "gemini-1.5-pro-002", adapter_sizes=(1, 4), default_adapter_size=4, successor="gemini-2.5-pro"
     ),
-    BaseModel(
-        "gemini-2.5-flash-lite",
-        adapter_sizes=(1, 2, 4, 8, 16),
-        default_adapter_size=8,
-        released=dt.date(2025, 7, 22),
-        retires=dt.date(2026, 10, 20),
-        successor="gemini-3.1-flash-lite",
-    ),
-    # Retired 2026-06-01.
-    BaseModel(
-        "gemini-2.0-flash-001",
-        adapter_sizes=(1, 2, 4, 8),
-        default_adapter_size=4,
-        released=dt.date(2025, 2, 5),
-        retires=dt.date(2026, 6, 1),
-        successor="gemini-2.5-flash",
-        modalities=_NO_AUDIO,
-    ),
-    BaseModel(
-        "gemini-2.0-flash-lite-001",
-        adapter_sizes=(1, 2, 4, 8),
-        default_adapter_size=4,
-        released=dt.date(2025, 2, 25),
-        retires=dt.date(2026, 6, 1),
-        successor="gemini-2.5-flash-lite",
-        modalities=_NO_AUDIO,
-    ),
-    # The seed's models: retired 2025-09-24 (1.5) and 2025-04-21 (1.0).
-    BaseModel(
-        "gemini-1.5-pro-002",
-        adapter_sizes=(1, 4),
-        default_adapter_size=4,
-        released=dt.date(2024, 9, 24),
-        retires=dt.date(2025, 9, 24),
-        successor="gemini-2.5-pro",
-        max_tokens_per_example=32_000,
-    ),
-    BaseModel(
+    _GEMINI_1_5(
         "gemini-1.5-flash-002",
         adapter_sizes=(1, 4, 8, 16),
         default_adapter_size=8,
-        released=dt.date(2024, 9, 24),
-        retires=dt.date(2025, 9, 24),
         successor="gemini-2.5-flash",
-        max_tokens_per_example=32_000,
     ),
     BaseModel(
         "gemini-1.0-pro-002",

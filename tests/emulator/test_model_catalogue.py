@@ -82,40 +82,51 @@ ALL_TUNING_REGIONS = {
     "asia-southeast1", "australia-southeast1", "me-central1", "me-west1",
 }  # fmt: skip
 IMAGE_TOKENS = {
-    "g3": {"MEDIA_RESOLUTION_LOW": 280, "MEDIA_RESOLUTION_MEDIUM": 560, "MEDIA_RESOLUTION_HIGH": 1120, None: 1120},
-    "g1": {"MEDIA_RESOLUTION_LOW": 64, "MEDIA_RESOLUTION_MEDIUM": 258, "MEDIA_RESOLUTION_HIGH": 258, None: 258},
+    "g3": {
+        "MEDIA_RESOLUTION_LOW": 280,
+        "MEDIA_RESOLUTION_MEDIUM": 560,
+        "MEDIA_RESOLUTION_HIGH": 1120,
+        None: 1120,
+    },
+    "g1": {
+        "MEDIA_RESOLUTION_LOW": 64,
+        "MEDIA_RESOLUTION_MEDIUM": 258,
+        "MEDIA_RESOLUTION_HIGH": 258,
+        None: 258,
+    },
 }
 
-# id, adapter sizes, default adapter size, released, retires, successor, confirmed (in catalogue order)
+# id, dataset format, adapter sizes, default adapter size, released, retires, successor, confirmed
+# (in catalogue order)
 LIFECYCLES = """
-gemini-3.5-flash          1,2,4,8,16 8 2026-05-19 2027-05-19 -                     y
-gemini-3.1-flash-lite     1,2,4,8,16 8 2026-05-07 2027-05-07 -                     y
-gemini-3.5-flash-lite     1,2,4,8,16 8 2026-05-19 -          gemini-3.1-flash-lite n
-translation-llm-002       4          4 2024-10-01 -          -                     y
-gemini-2.5-pro            1,2,4,8    8 2025-06-17 2026-10-20 gemini-3.5-flash      y
-gemini-2.5-flash          1,2,4,8,16 8 2025-06-17 2026-10-20 gemini-3.1-flash-lite y
-gemini-2.5-flash-lite     1,2,4,8,16 8 2025-07-22 2026-10-20 gemini-3.1-flash-lite y
-gemini-2.0-flash-001      1,2,4,8    4 2025-02-05 2026-06-01 gemini-2.5-flash      y
-gemini-2.0-flash-lite-001 1,2,4,8    4 2025-02-25 2026-06-01 gemini-2.5-flash-lite y
-gemini-1.5-pro-002        1,4        4 2024-09-24 2025-09-24 gemini-2.5-pro        y
-gemini-1.5-flash-002      1,4,8,16   8 2024-09-24 2025-09-24 gemini-2.5-flash      y
-gemini-1.0-pro-002        1,4        4 2024-04-09 2025-04-21 gemini-1.5-pro-002    y
+gemini-3.5-flash          gemini   1,2,4,8,16 8 2026-05-19 2027-05-19 -                     y
+gemini-3.1-flash-lite     gemini   1,2,4,8,16 8 2026-05-07 2027-05-07 -                     y
+gemini-3.5-flash-lite     gemini   1,2,4,8,16 8 2026-05-19 -          gemini-3.1-flash-lite n
+translation-llm-002       gemini   4          4 2024-10-01 -          -                     y
+gemini-2.5-pro            gemini   1,2,4,8    8 2025-06-17 2026-10-20 gemini-3.5-flash      y
+gemini-2.5-flash          gemini   1,2,4,8,16 8 2025-06-17 2026-10-20 gemini-3.1-flash-lite y
+gemini-2.5-flash-lite     gemini   1,2,4,8,16 8 2025-07-22 2026-10-20 gemini-3.1-flash-lite y
+gemini-2.0-flash-001      gemini   1,2,4,8    4 2025-02-05 2026-06-01 gemini-2.5-flash      y
+gemini-2.0-flash-lite-001 gemini   1,2,4,8    4 2025-02-25 2026-06-01 gemini-2.5-flash-lite y
+gemini-1.5-pro-002        gemini   1,4        4 2024-09-24 2025-09-24 gemini-2.5-pro        y
+gemini-1.5-flash-002      gemini   1,4,8,16   8 2024-09-24 2025-09-24 gemini-2.5-flash      y
+gemini-1.0-pro-002        messages 1,4        4 2024-04-09 2025-04-21 gemini-1.5-pro-002    y
 """
-# id, max tokens per example, modalities, dataset format, CMEK, tuning regions, serving hosts,
+# id, max tokens per example, modalities, CMEK, tuning regions, serving hosts,
 # max validation examples, validation share (above:share), image tokens (IMAGE_TOKENS)
 LIMITS = """
-gemini-3.5-flash          131072 image,pdf,text,video       gemini   n eu4,usc1 eu4>eu,usc1>us 5000 1000:0.3 g3
-gemini-3.1-flash-lite     131072 image,pdf,text,video       gemini   n eu4,usc1 eu4>eu,usc1>us 5000 1000:0.3 g3
-gemini-3.5-flash-lite     131072 image,pdf,text,video       gemini   n eu4,usc1 eu4>eu,usc1>us 5000 1000:0.3 g3
-translation-llm-002       1000   text                       gemini   y usc1     -              1024 -        g1
-gemini-2.5-pro            131072 audio,image,pdf,text,video gemini   y all      -              5000 1000:0.3 g1
-gemini-2.5-flash          131072 audio,image,pdf,text,video gemini   y all      -              5000 1000:0.3 g1
-gemini-2.5-flash-lite     131072 audio,image,pdf,text,video gemini   y all      -              5000 1000:0.3 g1
-gemini-2.0-flash-001      131072 image,pdf,text,video       gemini   y all      -              5000 1000:0.3 g1
-gemini-2.0-flash-lite-001 131072 image,pdf,text,video       gemini   y all      -              5000 1000:0.3 g1
-gemini-1.5-pro-002        32000  audio,image,pdf,text,video gemini   y all      -              5000 1000:0.3 g1
-gemini-1.5-flash-002      32000  audio,image,pdf,text,video gemini   y all      -              5000 1000:0.3 g1
-gemini-1.0-pro-002        32000  text                       messages y all      -              5000 1000:0.3 g1
+gemini-3.5-flash          131072 image,pdf,text,video       n eu4,usc1 eu4>eu,usc1>us 5000 1000:0.3 g3
+gemini-3.1-flash-lite     131072 image,pdf,text,video       n eu4,usc1 eu4>eu,usc1>us 5000 1000:0.3 g3
+gemini-3.5-flash-lite     131072 image,pdf,text,video       n eu4,usc1 eu4>eu,usc1>us 5000 1000:0.3 g3
+translation-llm-002       1000   text                       y usc1     -              1024 -        g1
+gemini-2.5-pro            131072 audio,image,pdf,text,video y all      -              5000 1000:0.3 g1
+gemini-2.5-flash          131072 audio,image,pdf,text,video y all      -              5000 1000:0.3 g1
+gemini-2.5-flash-lite     131072 audio,image,pdf,text,video y all      -              5000 1000:0.3 g1
+gemini-2.0-flash-001      131072 image,pdf,text,video       y all      -              5000 1000:0.3 g1
+gemini-2.0-flash-lite-001 131072 image,pdf,text,video       y all      -              5000 1000:0.3 g1
+gemini-1.5-pro-002        32000  audio,image,pdf,text,video y all      -              5000 1000:0.3 g1
+gemini-1.5-flash-002      32000  audio,image,pdf,text,video y all      -              5000 1000:0.3 g1
+gemini-1.0-pro-002        32000  text                       y all      -              5000 1000:0.3 g1
 """
 _SHORT_REGIONS = {"us-central1": "usc1", "europe-west4": "eu4"}
 
@@ -133,6 +144,7 @@ def _regions(regions: frozenset[str]) -> str:
 def _lifecycle_row(model: catalogue.BaseModel) -> list[str]:
     return [
         model.id,
+        model.dataset_format.value,
         ",".join(str(size) for size in model.adapter_sizes),
         str(model.default_adapter_size),
         str(model.released),
@@ -150,7 +162,6 @@ def _limits_row(model: catalogue.BaseModel) -> list[str]:
         model.id,
         str(model.max_tokens_per_example),
         ",".join(sorted(modality.value for modality in model.modalities)),
-        model.dataset_format.value,
         "y" if model.cmek else "n",
         _regions(model.regions),
         ",".join(hosts) or "-",
