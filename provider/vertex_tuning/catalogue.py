@@ -81,14 +81,42 @@ _IMAGE_TOKENS_EARLIER: Mapping[str | None, int] = {
 }
 
 
-@dataclass(frozen=True)
-class MediaLimits:
-    """Per-example media limits from the modality pages; an example over one is dropped, not fatal."""
+@dataclass(frozen=True, slots=True)  # slots: datasets make one per media part
+class MediaCounts:
+    """Images, videos, audio files and PDFs: what one example holds, or the most a model takes in one."""
 
-    images: int = 30
-    videos: int = 1
-    audio_files: int = 1
-    pdfs: int = 4
+    images: int = 0
+    videos: int = 0
+    audio_files: int = 0
+    pdfs: int = 0
+
+    def __add__(self, other: MediaCounts) -> MediaCounts:
+        return MediaCounts(
+            self.images + other.images,
+            self.videos + other.videos,
+            self.audio_files + other.audio_files,
+            self.pdfs + other.pdfs,
+        )
+
+    @property
+    def any(self) -> bool:
+        return bool(self.images or self.videos or self.audio_files or self.pdfs)
+
+    def first_over(self, limits: MediaCounts) -> tuple[int, int, str] | None:
+        """(count, limit, what) of the first kind there is more of than `limits` allows, or None."""
+        for count, limit, what in (
+            (self.images, limits.images, "images"),
+            (self.videos, limits.videos, "videos"),
+            (self.audio_files, limits.audio_files, "audio files"),
+            (self.pdfs, limits.pdfs, "PDFs"),
+        ):
+            if count > limit:
+                return count, limit, what
+        return None
+
+
+MEDIA_LIMITS = MediaCounts(images=30, videos=1, audio_files=1, pdfs=4)
+"""Per-example media limits from the modality pages; an example over one is dropped, not fatal."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +145,7 @@ class BaseModel:
     """(above this many validation examples, at most this share of the training examples)."""
     max_text_examples: int = 10_000_000
     max_multimodal_examples: int = 300_000
-    media: MediaLimits = MediaLimits()
+    media: MediaCounts = MEDIA_LIMITS
     image_tokens: Mapping[str | None, int] = field(default_factory=lambda: _IMAGE_TOKENS_EARLIER)
     # Hyperparameters the service picks when the job leaves them out (our emulator's choice too;
     # Vertex derives epochs from the dataset size, 3 is what small datasets get).

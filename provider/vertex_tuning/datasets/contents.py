@@ -36,6 +36,10 @@ _PART_METADATA = {
 }
 _MEDIA_KINDS = {"fileData", "inlineData"}
 _URI_SCHEMES = ("gs://", "https://", "http://")
+_ONE_IMAGE = catalogue.MediaCounts(images=1)
+_ONE_VIDEO = catalogue.MediaCounts(videos=1)
+_AUDIO_FILE = Media(catalogue.MediaCounts(audio_files=1))
+_PDF = Media(catalogue.MediaCounts(pdfs=1))
 
 
 def parse_contents(number: int, record: dict[str, Any], model: catalogue.BaseModel) -> Example:
@@ -174,13 +178,13 @@ def _media_part(here: str, media: Any, context: _PartContext, resolution: str | 
         raise InvalidExample(f"{here} is {modality.value} ({mime}), which {model.id} is not tuned on")
     if modality is catalogue.Modality.IMAGE:
         tokens = model.image_tokens.get(resolution, model.image_tokens[None])
-        return Media(images=1, image_tokens=tokens)
+        return Media(_ONE_IMAGE, image_tokens=tokens)
     if modality is catalogue.Modality.VIDEO:
-        return Media(videos=1, resolution=resolution)
+        return Media(_ONE_VIDEO, resolution=resolution)
     if modality is catalogue.Modality.AUDIO:
-        return Media(audio=1)
+        return _AUDIO_FILE
     if modality is catalogue.Modality.PDF:
-        return Media(pdfs=1)
+        return _PDF
     return Media()
 
 

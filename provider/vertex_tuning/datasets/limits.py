@@ -11,19 +11,10 @@ MAX_DROPPED_VIDEO_SHARE = 0.10
 
 def drop_reason(example: Example, model: catalogue.BaseModel) -> str | None:
     """Why Vertex leaves this example out of training (too much media, too many tokens), or None."""
-    limits, media = model.media, example.media
-    for count, limit, what in (
-        (
-            (media.images, limits.images, "images"),
-            (media.videos, limits.videos, "videos"),
-            (media.audio, limits.audio_files, "audio files"),
-            (media.pdfs, limits.pdfs, "PDFs"),
-        )
-        if media is not NO_MEDIA
-        else ()
-    ):
-        if count > limit:
-            return f"the example holds {count} {what}; {model.id} takes at most {limit} per example"
+    over = example.media.counts.first_over(model.media) if example.media is not NO_MEDIA else None
+    if over is not None:
+        count, limit, what = over
+        return f"the example holds {count} {what}; {model.id} takes at most {limit} per example"
     if example.tokens > model.max_tokens_per_example:
         return (
             f"the example has about {example.tokens} tokens; "

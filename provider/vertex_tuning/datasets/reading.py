@@ -133,7 +133,7 @@ def validate_dataset_lines(
             report.add_problem(number, str(problem))
             continue
         media = example.media
-        if media.videos:
+        if media.counts.videos:
             report.video_examples += 1
             # Video tuning takes one mediaResolution for the whole dataset.
             if video_resolution is None:
@@ -150,9 +150,9 @@ def validate_dataset_lines(
         if reason is not None:
             # Vertex leaves such an example out and counts it, rather than failing the job.
             report.add_dropped(index, number, reason)
-            report.dropped_video_examples += 1 if media.videos else 0
+            report.dropped_video_examples += 1 if media.counts.videos else 0
             continue
-        report.multimodal_examples += 1 if media.any else 0
+        report.multimodal_examples += 1 if media.counts.any else 0
         report.add_example(example, keep_examples)
     check_counts(report, model, training_examples)
     return report

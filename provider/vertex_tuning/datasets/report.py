@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
+from ..catalogue import MediaCounts
+
 Purpose = Literal["training", "validation"]
 
 # Problems listed per report: enough to fix a file, not so many that a broken 1 GB file floods.
@@ -34,30 +36,23 @@ class Turn(NamedTuple):
     text: str
 
 
+_NO_COUNTS = MediaCounts()
+
+
 @dataclass(frozen=True)
 class Media:
-    """What one example holds besides text, counted per kind."""
+    """What one example holds besides text: its media per kind, and what its images cost."""
 
-    images: int = 0
-    videos: int = 0
-    audio: int = 0
-    pdfs: int = 0
+    counts: MediaCounts = _NO_COUNTS
     image_tokens: int = 0
     resolution: str | None = None  # the example's mediaResolution, when a video needs one
 
     def __add__(self, other: Media) -> Media:
         return Media(
-            self.images + other.images,
-            self.videos + other.videos,
-            self.audio + other.audio,
-            self.pdfs + other.pdfs,
+            self.counts + other.counts,
             self.image_tokens + other.image_tokens,
             self.resolution or other.resolution,
         )
-
-    @property
-    def any(self) -> bool:
-        return bool(self.images or self.videos or self.audio or self.pdfs)
 
 
 NO_MEDIA = Media()

@@ -32,4 +32,6 @@ def build_example(number: int, system: str, turns: list[Turn], media: Media) -> 
         characters += len(text)
     input_tokens = estimate_tokens(" ".join(user)) + media.image_tokens
     output_tokens = estimate_tokens(" ".join(answers))
-    return Example(number, system, tuple(turns), input_tokens, output_tokens, characters, media.images, media)
+    return Example(
+        number, system, tuple(turns), input_tokens, output_tokens, characters, media.counts.images, media
+    )
