@@ -13,16 +13,15 @@ from itertools import chain, islice
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from .. import catalogue, spec, staging
 from ..client import VertexClient, build_filter
 from ..errors import FailedPreconditionError, InvalidArgumentError
 from ..lifecycle import Lifecycle
-from ..names import TuningJobName, console_url
+from ..names import TuningJobName
 from ..polling import PollPolicy
-from ..progress import DEFAULT_HEARTBEAT_SECONDS
+from ..progress import DEFAULT_HEARTBEAT_SECONDS, duration
 from ..settings import Settings
 from ..wire import JobState, TuningJob
 from . import app, filtering
@@ -33,11 +32,13 @@ from .common import (
     console,
     errors,
     fail,
+    named_settings,
     note,
     reported_errors,
     resolved_settings,
 )
-from .output import emit, rfc3339
+from .output import emit
+from .tables import job_details, jobs_table, styled_state
 
 jobs_app = typer.Typer(help="Create, list, inspect, cancel and watch tuning jobs.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
@@ -61,23 +62,21 @@ TimeoutOption = Annotated[
 
 
 def job_settings(ctx: typer.Context, value: str) -> tuple[Settings, str]:
-    """Settings and the full job name, from a bare ID in the configured project and location, or
-    from a full name, which says where the job is (no project need be configured for it)."""
-    if value.isdigit():
-        settings = resolved_settings(ctx)
-        return settings, str(TuningJobName(settings.project, settings.location, value))
-    name = TuningJobName.parse(value)
-    return resolved_settings(ctx, project=name.project, location=name.location), str(name)
+    """Settings and the full job name, from a bare ID or a full name (`named_settings`)."""
+    return named_settings(ctx, value, TuningJobName)
 
 
 def parse_state(value: str) -> JobState:
-    """`RUNNING`, `running` or `JOB_STATE_RUNNING`."""
+    """`RUNNING`, `running` or `JOB_STATE_RUNNING`, read by the wire enum itself."""
     wanted = value.strip().upper().removeprefix("JOB_STATE_")
-    for state in JobState:
-        if state.short == wanted and state is not JobState.UNSPECIFIED:
-            return state
-    choices = ", ".join(state.short for state in JobState if state is not JobState.UNSPECIFIED)
-    raise typer.BadParameter(f"{value!r} is not a job state; use one of {choices}")
+    try:
+        state = JobState(f"JOB_STATE_{wanted}")
+    except ValueError:
+        state = JobState.UNSPECIFIED
+    if state is JobState.UNSPECIFIED:
+        choices = ", ".join(state.short for state in JobState if state is not JobState.UNSPECIFIED)
+        raise typer.BadParameter(f"{value!r} is not a job state; use one of {choices}")
+    return state
 
 
 def parse_label(value: str) -> tuple[str, str]:
@@ -162,39 +161,6 @@ def matching_jobs(
             yield job
 
 
-def jobs_table(jobs: list[TuningJob], title: str) -> Table:
-    table = Table(title=title)
-    for column in ("ID", "State", "Base model", "Display name", "Created"):
-        table.add_column(column, no_wrap=True)
-    for job in jobs:
-        source = job.base_model or (job.pre_tuned_model.tuned_model_name if job.pre_tuned_model else "")
-        # Text, not markup: display names are the user's and may hold `[...]`.
-        table.add_row(
-            Text((job.name or "").rsplit("/", 1)[-1]),
-            styled_state(job.job_state),
-            Text(source or ""),
-            Text(job.tuned_model_display_name or ""),
-            Text(rfc3339(job.create_time)),
-        )
-    if not jobs:
-        table.caption = "no jobs"
-    return table
-
-
-_STATE_STYLES = {
-    JobState.SUCCEEDED: "green",
-    JobState.FAILED: "red",
-    JobState.EXPIRED: "red",
-    JobState.CANCELLED: "yellow",
-    JobState.CANCELLING: "yellow",
-    JobState.RUNNING: "cyan",
-}
-
-
-def styled_state(state: JobState) -> Text:
-    return Text(state.short, style=_STATE_STYLES.get(state, ""))
-
-
 # --- get --------------------------------------------------------------------------------------
 
 
@@ -214,38 +180,6 @@ def get_job(
 
 def show_job(ctx: typer.Context, job: TuningJob, as_json: bool = False) -> None:
     emit(console, chosen_format(ctx, as_json), job.to_json_dict(), lambda: job_details(job))
-
-
-def job_details(job: TuningJob) -> Table:
-    table = Table(show_header=False, title=job.name)
-    table.add_column("field", style="bold", no_wrap=True)
-    table.add_column("value", no_wrap=True)
-    spec_ = job.supervised_tuning_spec
-    tuned = job.tuned_model
-    stats = job.tuning_data_stats.supervised_tuning_data_stats if job.tuning_data_stats else None
-    rows: dict[str, str | None] = {
-        "base model": job.base_model,
-        "tuned from": job.pre_tuned_model.tuned_model_name if job.pre_tuned_model else None,
-        "display name": job.tuned_model_display_name,
-        "training dataset": spec_.training_dataset_uri if spec_ else None,
-        "validation dataset": spec_.validation_dataset_uri if spec_ else None,
-        "detailed state": job.tuning_job_state,
-        "created": rfc3339(job.create_time) or None,
-        "started": rfc3339(job.start_time) or None,
-        "ended": rfc3339(job.end_time) or None,
-        "tuned model": tuned.model if tuned else None,
-        "endpoint": tuned.endpoint if tuned else None,
-        "examples": str(stats.tuning_dataset_example_count) if stats else None,
-        "billable tokens": str(stats.total_billable_token_count) if stats else None,
-        "error": job.error.message if job.error else None,
-        "labels": ", ".join(f"{k}={v}" for k, v in sorted((job.labels or {}).items())) or None,
-        "console": console_url(job.name) if job.name else None,
-    }
-    table.add_row("state", styled_state(job.job_state))
-    for field, value in rows.items():
-        if value not in (None, "None"):
-            table.add_row(field, Text(str(value)))
-    return table
 
 
 # --- cancel -----------------------------------------------------------------------------------
@@ -314,7 +248,7 @@ def follow(
     final = waiting.until_terminal(job, timeout_minutes * 60)
     if final is None:
         raise fail(
-            f"{job.name} is still running after {timeout_minutes:g} minutes; it keeps running "
+            f"{job.name} is still running after {duration(timeout_minutes * 60)}; it keeps running "
             f"(watch it again with `vertex-tuning jobs watch {job.name}`)",
             ExitCode.FAILED,
         )
