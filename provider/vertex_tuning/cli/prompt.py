@@ -8,17 +8,7 @@ import typer
 
 from ..client import generate_content
 from ..names import EndpointName
-from . import app
-from .common import (
-    ExitCode,
-    api_client,
-    chosen_format,
-    console,
-    errors,
-    fail,
-    named_settings,
-    reported_errors,
-)
+from . import app, common
 from .output import emit
 
 
@@ -54,10 +44,10 @@ def prompt(
 ) -> None:
     """Print the tuned model's answer on stdout (finish reason and token counts on stderr)."""
     if not text.strip():
-        raise fail("the prompt is empty; give the text to send", ExitCode.BAD_INPUT)
-    with reported_errors():
-        settings, name = named_settings(ctx, endpoint, EndpointName)
-        with api_client(settings) as client:
+        raise common.fail("the prompt is empty; give the text to send", common.ExitCode.BAD_INPUT)
+    with common.reported_errors():
+        settings, name = common.named_settings(ctx, endpoint, EndpointName)
+        with common.api_client(settings) as client:
             # The library's own request builder, as `vertex_tuning.generate_content` callers use it.
             response = generate_content(
                 name,
@@ -70,17 +60,17 @@ def prompt(
                 base_model=base_model,
                 client=client,
             )
-    chosen = chosen_format(ctx, as_json)
+    chosen = common.chosen_format(ctx, as_json)
     if chosen.kind != "table":  # the whole response, for scripts
-        emit(console, chosen, response.to_json_dict(), lambda: response.text)
+        emit(common.console, chosen, response.to_json_dict(), lambda: response.text)
         return
     if not response.candidates:
-        raise fail(f"{name} returned no answer", ExitCode.FAILED)
-    console.print(response.text, markup=False)
+        raise common.fail(f"{name} returned no answer", common.ExitCode.FAILED)
+    common.console.print(response.text, markup=False)
     candidate = response.candidates[0]
     usage = response.usage_metadata
     reason = candidate.finish_reason.value if candidate.finish_reason else "unknown"
     tokens = (
         f", {usage.prompt_token_count} prompt + {usage.candidates_token_count} answer tokens" if usage else ""
     )
-    errors.print(f"[dim]finish reason {reason}{tokens}[/]")
+    common.errors.print(f"[dim]finish reason {reason}{tokens}[/]")
