@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 
 from .wire import AdapterSize
 
@@ -80,14 +81,42 @@ _IMAGE_TOKENS_EARLIER: Mapping[str | None, int] = {
 }
 
 
-@dataclass(frozen=True)
-class MediaLimits:
-    """Per-example media limits from the modality pages; an example over one is dropped, not fatal."""
+@dataclass(frozen=True, slots=True)  # slots: datasets make one per media part
+class MediaCounts:
+    """Images, videos, audio files and PDFs: what one example holds, or the most a model takes in one."""
 
-    images: int = 30
-    videos: int = 1
-    audio_files: int = 1
-    pdfs: int = 4
+    images: int = 0
+    videos: int = 0
+    audio_files: int = 0
+    pdfs: int = 0
+
+    def __add__(self, other: MediaCounts) -> MediaCounts:
+        return MediaCounts(
+            self.images + other.images,
+            self.videos + other.videos,
+            self.audio_files + other.audio_files,
+            self.pdfs + other.pdfs,
+        )
+
+    @property
+    def any(self) -> bool:
+        return bool(self.images or self.videos or self.audio_files or self.pdfs)
+
+    def first_over(self, limits: MediaCounts) -> tuple[int, int, str] | None:
+        """(count, limit, what) of the first kind there is more of than `limits` allows, or None."""
+        for count, limit, what in (
+            (self.images, limits.images, "images"),
+            (self.videos, limits.videos, "videos"),
+            (self.audio_files, limits.audio_files, "audio files"),
+            (self.pdfs, limits.pdfs, "PDFs"),
+        ):
+            if count > limit:
+                return count, limit, what
+        return None
+
+
+MEDIA_LIMITS = MediaCounts(images=30, videos=1, audio_files=1, pdfs=4)
+"""Per-example media limits from the modality pages; an example over one is dropped, not fatal."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +145,7 @@ class BaseModel:
     """(above this many validation examples, at most this share of the training examples)."""
     max_text_examples: int = 10_000_000
     max_multimodal_examples: int = 300_000
-    media: MediaLimits = MediaLimits()
+    media: MediaCounts = MEDIA_LIMITS
     image_tokens: Mapping[str | None, int] = field(default_factory=lambda: _IMAGE_TOKENS_EARLIER)
     # Hyperparameters the service picks when the job leaves them out (our emulator's choice too;
     # Vertex derives epochs from the dataset size, 3 is what small datasets get).
@@ -200,47 +229,54 @@ class BaseModel:
 _US_EU_HOSTS = {"us-central1": "us", "europe-west4": "eu"}
 _GEMINI_3_REGIONS = frozenset(_US_EU_HOSTS)
 
+# Each family's shared values; a model's entry states only what differs from its family.
+_GEMINI_3 = partial(
+    BaseModel,
+    adapter_sizes=(1, 2, 4, 8, 16),
+    default_adapter_size=8,
+    modalities=_NO_AUDIO,
+    cmek=False,
+    regions=_GEMINI_3_REGIONS,
+    serving=_US_EU_HOSTS,
+    image_tokens=_IMAGE_TOKENS_3,
+)
+# Retired 2026-10-20; Google names 3.1 Flash-Lite the successor of 2.5 Flash.
+_GEMINI_2_5 = partial(
+    BaseModel,
+    adapter_sizes=(1, 2, 4, 8, 16),
+    default_adapter_size=8,
+    released=dt.date(2025, 6, 17),
+    retires=dt.date(2026, 10, 20),
+    successor="gemini-3.1-flash-lite",
+)
+# Retired 2026-06-01.
+_GEMINI_2_0 = partial(
+    BaseModel,
+    adapter_sizes=(1, 2, 4, 8),
+    default_adapter_size=4,
+    retires=dt.date(2026, 6, 1),
+    modalities=_NO_AUDIO,
+)
+# The seed's models: retired 2025-09-24 (1.5) and 2025-04-21 (1.0).
+_GEMINI_1_5 = partial(
+    BaseModel,
+    released=dt.date(2024, 9, 24),
+    retires=dt.date(2025, 9, 24),
+    max_tokens_per_example=32_000,
+)
+
 _CATALOGUE: tuple[BaseModel, ...] = (
     # Current (December 2026). Release dates: a year before Google's earliest retirement date,
     # Google's GA lifetime (our estimate; the pages give only the retirement dates).
-    BaseModel(
-        "gemini-3.5-flash",
-        adapter_sizes=(1, 2, 4, 8, 16),
-        default_adapter_size=8,
-        released=dt.date(2026, 5, 19),
-        retires=dt.date(2027, 5, 19),
-        modalities=_NO_AUDIO,
-        cmek=False,
-        regions=_GEMINI_3_REGIONS,
-        serving=_US_EU_HOSTS,
-        image_tokens=_IMAGE_TOKENS_3,
-    ),
-    BaseModel(
-        "gemini-3.1-flash-lite",
-        adapter_sizes=(1, 2, 4, 8, 16),
-        default_adapter_size=8,
-        released=dt.date(2026, 5, 7),
-        retires=dt.date(2027, 5, 7),
-        modalities=_NO_AUDIO,
-        cmek=False,
-        regions=_GEMINI_3_REGIONS,
-        serving=_US_EU_HOSTS,
-        image_tokens=_IMAGE_TOKENS_3,
-    ),
+    _GEMINI_3("gemini-3.5-flash", released=dt.date(2026, 5, 19), retires=dt.date(2027, 5, 19)),
+    _GEMINI_3("gemini-3.1-flash-lite", released=dt.date(2026, 5, 7), retires=dt.date(2027, 5, 7)),
     # Listed in the API reference, missing from the supervised-tuning page: refused until the
     # tuning page lists it (then: `confirmed=True`, nothing else to change).
-    BaseModel(
+    _GEMINI_3(
         "gemini-3.5-flash-lite",
-        adapter_sizes=(1, 2, 4, 8, 16),
-        default_adapter_size=8,
         released=dt.date(2026, 5, 19),
         confirmed=False,
         successor="gemini-3.1-flash-lite",
-        modalities=_NO_AUDIO,
-        cmek=False,
-        regions=_GEMINI_3_REGIONS,
-        serving=_US_EU_HOSTS,
-        image_tokens=_IMAGE_TOKENS_3,
     ),
     BaseModel(
         "translation-llm-002",
@@ -253,68 +289,21 @@ _CATALOGUE: tuple[BaseModel, ...] = (
         max_validation_examples=1_024,
         validation_share=None,
     ),
-    # Retired 2026-10-20; Google names 3.1 Flash-Lite the successor of 2.5 Flash.
-    BaseModel(
-        "gemini-2.5-pro",
-        adapter_sizes=(1, 2, 4, 8),
-        default_adapter_size=8,
-        released=dt.date(2025, 6, 17),
-        retires=dt.date(2026, 10, 20),
-        successor="gemini-3.5-flash",
+    _GEMINI_2_5("gemini-2.5-pro", adapter_sizes=(1, 2, 4, 8), successor="gemini-3.5-flash"),
+    _GEMINI_2_5("gemini-2.5-flash"),
+    _GEMINI_2_5("gemini-2.5-flash-lite", released=dt.date(2025, 7, 22)),
+    _GEMINI_2_0("gemini-2.0-flash-001", released=dt.date(2025, 2, 5), successor="gemini-2.5-flash"),
+    _GEMINI_2_0(
+        "gemini-2.0-flash-lite-001", released=dt.date(2025, 2, 25), successor="gemini-2.5-flash-lite"
     ),
-    BaseModel(
-        "gemini-2.5-flash",
-        adapter_sizes=(1, 2, 4, 8, 16),
-        default_adapter_size=8,
-        released=dt.date(2025, 6, 17),
-        retires=dt.date(2026, 10, 20),
-        successor="gemini-3.1-flash-lite",
+    _GEMINI_1_5(
+        "gemini-1.5-pro-002", adapter_sizes=(1, 4), default_adapter_size=4, successor="gemini-2.5-pro"
     ),
-    BaseModel(
-        "gemini-2.5-flash-lite",
-        adapter_sizes=(1, 2, 4, 8, 16),
-        default_adapter_size=8,
-        released=dt.date(2025, 7, 22),
-        retires=dt.date(2026, 10, 20),
-        successor="gemini-3.1-flash-lite",
-    ),
-    # Retired 2026-06-01.
-    BaseModel(
-        "gemini-2.0-flash-001",
-        adapter_sizes=(1, 2, 4, 8),
-        default_adapter_size=4,
-        released=dt.date(2025, 2, 5),
-        retires=dt.date(2026, 6, 1),
-        successor="gemini-2.5-flash",
-        modalities=_NO_AUDIO,
-    ),
-    BaseModel(
-        "gemini-2.0-flash-lite-001",
-        adapter_sizes=(1, 2, 4, 8),
-        default_adapter_size=4,
-        released=dt.date(2025, 2, 25),
-        retires=dt.date(2026, 6, 1),
-        successor="gemini-2.5-flash-lite",
-        modalities=_NO_AUDIO,
-    ),
-    # The seed's models: retired 2025-09-24 (1.5) and 2025-04-21 (1.0).
-    BaseModel(
-        "gemini-1.5-pro-002",
-        adapter_sizes=(1, 4),
-        default_adapter_size=4,
-        released=dt.date(2024, 9, 24),
-        retires=dt.date(2025, 9, 24),
-        successor="gemini-2.5-pro",
-        max_tokens_per_example=32_000,
-    ),
-    BaseModel(
+    _GEMINI_1_5(
         "gemini-1.5-flash-002",
         adapter_sizes=(1, 4, 8, 16),
         default_adapter_size=8,
-        released=dt.date(2024, 9, 24),
-        retires=dt.date(2025, 9, 24),
         successor="gemini-2.5-flash",
-        max_tokens_per_example=32_000,
     ),
     BaseModel(
         "gemini-1.0-pro-002",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import socket
 
+import pytest
+
 from support.emulator import PROJECT
 from vertex_tuning.wire import JobState
 
@@ -78,8 +80,16 @@ def test_get_by_id_or_full_name(cli, emulator):
     assert by_name["tunedModel"] == done["tunedModel"]
 
 
-def test_get_of_a_missing_job_exits_1_with_the_services_message(cli):
-    result = cli("jobs", "get", "987654321")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("jobs", "get", "987654321"),
+        ("prompt", "projects/test-project/locations/us-central1/endpoints/424242", "hello"),
+    ],
+    ids=["get-a-missing-job", "prompt-an-unknown-endpoint"],
+)
+def test_a_missing_job_or_endpoint_exits_1_with_the_services_message(cli, args):
+    result = cli(*args)
 
     assert result.exit_code == 1
     assert "NOT_FOUND" in result.stderr

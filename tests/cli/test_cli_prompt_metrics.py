@@ -80,14 +80,6 @@ def test_prompt_rejects_an_empty_prompt(cli, tuned):
     assert "empty" in result.stderr
 
 
-def test_prompt_to_an_unknown_endpoint_exits_1(cli):
-    result = cli("prompt", "projects/test-project/locations/us-central1/endpoints/424242", "hello")
-
-    assert result.exit_code == 1
-    assert "NOT_FOUND" in result.stderr
-    assert "Traceback" not in result.output
-
-
 def test_metrics_draws_loss_and_accuracy_in_the_terminal(cli, tuned):
     result = cli("metrics", tuned["name"])
 

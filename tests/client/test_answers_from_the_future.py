@@ -302,10 +302,10 @@ register_commands()
 def _cli_with(
     answer: Callable[[httpx.Request], httpx.Response], monkeypatch: pytest.MonkeyPatch
 ) -> CliRunner:
-    from vertex_tuning.cli import jobs
+    from vertex_tuning.cli import common
 
     transport = httpx.MockTransport(answer)
-    monkeypatch.setattr(jobs, "api_client", lambda settings: VertexClient(settings, transport=transport))
+    monkeypatch.setattr(common, "api_client", lambda settings: VertexClient(settings, transport=transport))
     return CliRunner()
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from support.emulator import sample_dataset, sample_examples
 from vertex_tuning import catalogue, datasets
-from vertex_tuning.datasets import Distribution, validate_dataset_file, validate_dataset_lines
+from vertex_tuning.datasets import Distribution, reading, validate_dataset_file, validate_dataset_lines
 
 FLASH = catalogue.BASE_MODELS["gemini-3.1-flash-lite"]
 GEMINI_25 = catalogue.BASE_MODELS["gemini-2.5-flash"]  # retired, but its datasets' rules are on record
@@ -181,7 +181,7 @@ def test_translation_llm_002_takes_1024_validation_examples_of_1000_tokens() -> 
 def test_a_line_over_the_read_limit_is_a_problem_not_a_memory_spike(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(datasets, "MAX_LINE_BYTES", 64)
+    monkeypatch.setattr(reading, "MAX_LINE_BYTES", 64)  # the reader's own name: it reads it per line
     dataset = tmp_path / "long.jsonl"
     short = '{"contents": [{"parts": [{"text": "q"}]}, {"role": "model", "parts": [{"text": "a"}]}]}'
     dataset.write_text(f"{short[:60]}\n{'x' * 1000}\n{short[:60]}\n")

@@ -26,6 +26,7 @@ from rich.markup import escape
 from .. import progress
 from ..client import RetryNotice, RetryPolicy, VertexClient
 from ..errors import ConfigurationError, VertexTuningError
+from ..names import EndpointName, TuningJobName
 from ..settings import Settings, resolve_settings
 from . import app
 from .output import OutputFormat, parse_format
@@ -181,6 +182,18 @@ def resolved_settings(
         environ=os.environ,
         impersonate_service_account=chosen.impersonate_service_account,
     )
+
+
+def named_settings(
+    ctx: typer.Context, value: str, kind: type[TuningJobName] | type[EndpointName]
+) -> tuple[Settings, str]:
+    """Settings and the full name of a job or endpoint, from a bare ID in the configured project and
+    location, or from a full name, which says where it is (no project need be configured for it)."""
+    if value.isdigit():
+        settings = resolved_settings(ctx)
+        return settings, str(kind(settings.project, settings.location, value))
+    name = kind.parse(value)
+    return resolved_settings(ctx, project=name.project, location=name.location), str(name)
 
 
 def retry_note(notice: RetryNotice) -> None:

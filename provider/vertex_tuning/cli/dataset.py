@@ -19,17 +19,7 @@ from .. import catalogue, pricing
 from ..datasets import DatasetReport, Purpose, validate_dataset_bytes, validate_dataset_file
 from ..names import GcsObjectName
 from ..staging import FALLBACK_MODEL
-from . import app
-from .common import (
-    ExitCode,
-    api_client,
-    chosen_format,
-    console,
-    fail,
-    note,
-    reported_errors,
-    resolved_settings,
-)
+from . import app, common
 from .output import emit
 
 dataset_app = typer.Typer(help="Check tuning datasets locally, and upload them.", no_args_is_help=True)
@@ -47,8 +37,9 @@ ValidationOption = Annotated[
 def known_model(model: str) -> catalogue.BaseModel:
     base_model = catalogue.find_base_model(model)
     if base_model is None:
-        raise fail(
-            f"unknown base model {model!r}; use one of {catalogue.known_model_ids()}", ExitCode.BAD_INPUT
+        raise common.fail(
+            f"unknown base model {model!r}; use one of {catalogue.known_model_ids()}",
+            common.ExitCode.BAD_INPUT,
         )
     return base_model
 
@@ -59,10 +50,10 @@ def read_report(
     """The report of a local file, or of a `gs://` object read through the API's one HTTP path."""
     if not source.startswith("gs://"):
         return validate_dataset_file(Path(source), model, purpose)
-    with reported_errors():
+    with common.reported_errors():
         target = GcsObjectName.parse(source)
-        settings = resolved_settings(ctx)
-        with api_client(settings) as client:
+        settings = common.resolved_settings(ctx)
+        with common.api_client(settings) as client:
             content = client.download_object(target)
     report = validate_dataset_bytes(io.BytesIO(content), model, purpose)
     report.size_bytes = len(content)
@@ -98,17 +89,20 @@ def validate(
     purpose: Purpose = "validation" if validation else "training"
     report = read_report(ctx, source, base_model, purpose)
     estimate = pricing.estimate(base_model, report.total_tokens, epochs=epochs, price_override=price)
-    chosen = chosen_format(ctx, as_json)
+    chosen = common.chosen_format(ctx, as_json)
     if chosen.kind == "table":
         print_report(source, report, base_model)
         if report.ok and purpose == "training":
-            console.print(estimate.line(), markup=False)
+            common.console.print(estimate.line(), markup=False)
     else:
         emit(
-            console, chosen, report_json(source, report, estimate), lambda: summary_table(report, base_model)
+            common.console,
+            chosen,
+            report_json(source, report, estimate),
+            lambda: summary_table(report, base_model),
         )
     if not report.ok:
-        raise typer.Exit(ExitCode.BAD_INPUT)
+        raise typer.Exit(common.ExitCode.BAD_INPUT)
 
 
 def report_json(file: str, report: DatasetReport, estimate: pricing.Estimate | None = None) -> dict[str, Any]:
@@ -145,19 +139,19 @@ def print_report(file: str, report: DatasetReport, model: catalogue.BaseModel) -
     # `file:line: message`, the form editors and CI annotations understand.
     for problem in report.problems:
         where = f"{file}:{problem.line}" if problem.line is not None else str(file)
-        console.print(f"{where}: {problem.message}", markup=False)
+        common.console.print(f"{where}: {problem.message}", markup=False)
     for dropped in report.dropped:
         warning = f"warning: Vertex leaves this example out: {dropped.reason}"
-        console.print(f"{file}:{dropped.line}: {warning}", markup=False)
-    console.print(summary_table(report, model))
+        common.console.print(f"{file}:{dropped.line}: {warning}", markup=False)
+    common.console.print(summary_table(report, model))
     low, high = catalogue.RECOMMENDED_TRAINING_EXAMPLES
     if report.ok and report.purpose == "training" and report.example_count < low:
-        console.print(
+        common.console.print(
             f"note: {report.example_count} examples; {low}-{high} are recommended for good results",
             markup=False,
         )
     verdict = "[green]valid[/]" if report.ok else f"[red]{len(report.problems)} problem(s)[/]"
-    console.print(f"{escape(str(file))}: {verdict} for {model.id}")
+    common.console.print(f"{escape(str(file))}: {verdict} for {model.id}")
 
 
 def summary_table(report: DatasetReport, model: catalogue.BaseModel) -> Table:
@@ -191,16 +185,18 @@ def upload(
     from ..staging import upload_file
 
     if not file.is_file():
-        raise fail(f"{file} is not a readable file", ExitCode.BAD_INPUT)
+        raise common.fail(f"{file} is not a readable file", common.ExitCode.BAD_INPUT)
     if check:
         base_model = known_model(model)
         report = validate_dataset_file(file, base_model, "validation" if validation else "training")
         if not report.ok:
             print_report(str(file), report, base_model)
-            raise fail(f"{file} was not uploaded: fix it, or pass --no-validate", ExitCode.BAD_INPUT)
-        note(f"{file}: {report.summary()}")
-    with reported_errors():
-        settings = resolved_settings(ctx)
-        with api_client(settings) as client:
+            raise common.fail(
+                f"{file} was not uploaded: fix it, or pass --no-validate", common.ExitCode.BAD_INPUT
+            )
+        common.note(f"{file}: {report.summary()}")
+    with common.reported_errors():
+        settings = common.resolved_settings(ctx)
+        with common.api_client(settings) as client:
             upload_file(settings, file, uri, client=client)
-    console.print(f"Uploaded {file} to {uri}", markup=False)
+    common.console.print(f"Uploaded {file} to {uri}", markup=False)

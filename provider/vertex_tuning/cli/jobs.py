@@ -13,31 +13,20 @@ from itertools import chain, islice
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from .. import catalogue, spec, staging
 from ..client import VertexClient, build_filter
 from ..errors import FailedPreconditionError, InvalidArgumentError
 from ..lifecycle import Lifecycle
-from ..names import TuningJobName, console_url
+from ..names import TuningJobName
 from ..polling import PollPolicy
-from ..progress import DEFAULT_HEARTBEAT_SECONDS
+from ..progress import DEFAULT_HEARTBEAT_SECONDS, duration
 from ..settings import Settings
 from ..wire import JobState, TuningJob
-from . import app, filtering
-from .common import (
-    ExitCode,
-    api_client,
-    chosen_format,
-    console,
-    errors,
-    fail,
-    note,
-    reported_errors,
-    resolved_settings,
-)
-from .output import emit, rfc3339
+from . import app, common, filtering
+from .output import emit
+from .tables import job_details, jobs_table, styled_state
 
 jobs_app = typer.Typer(help="Create, list, inspect, cancel and watch tuning jobs.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
@@ -61,23 +50,21 @@ TimeoutOption = Annotated[
 
 
 def job_settings(ctx: typer.Context, value: str) -> tuple[Settings, str]:
-    """Settings and the full job name, from a bare ID in the configured project and location, or
-    from a full name, which says where the job is (no project need be configured for it)."""
-    if value.isdigit():
-        settings = resolved_settings(ctx)
-        return settings, str(TuningJobName(settings.project, settings.location, value))
-    name = TuningJobName.parse(value)
-    return resolved_settings(ctx, project=name.project, location=name.location), str(name)
+    """Settings and the full job name, from a bare ID or a full name (`common.named_settings`)."""
+    return common.named_settings(ctx, value, TuningJobName)
 
 
 def parse_state(value: str) -> JobState:
-    """`RUNNING`, `running` or `JOB_STATE_RUNNING`."""
+    """`RUNNING`, `running` or `JOB_STATE_RUNNING`, read by the wire enum itself."""
     wanted = value.strip().upper().removeprefix("JOB_STATE_")
-    for state in JobState:
-        if state.short == wanted and state is not JobState.UNSPECIFIED:
-            return state
-    choices = ", ".join(state.short for state in JobState if state is not JobState.UNSPECIFIED)
-    raise typer.BadParameter(f"{value!r} is not a job state; use one of {choices}")
+    try:
+        state = JobState(f"JOB_STATE_{wanted}")
+    except ValueError:
+        state = JobState.UNSPECIFIED
+    if state is JobState.UNSPECIFIED:
+        choices = ", ".join(state.short for state in JobState if state is not JobState.UNSPECIFIED)
+        raise typer.BadParameter(f"{value!r} is not a job state; use one of {choices}")
+    return state
 
 
 def parse_label(value: str) -> tuple[str, str]:
@@ -117,7 +104,7 @@ def list_jobs(
     """List tuning jobs in the project and location, newest first as the service returns them."""
     wanted_state = parse_state(state) if state else None
     wanted_labels = dict(parse_label(item) for item in label or [])
-    with reported_errors():
+    with common.reported_errors():
         remote_filter = (
             build_filter(state=wanted_state, labels=wanted_labels, extra=filter_text)
             if wanted_state or wanted_labels
@@ -126,15 +113,15 @@ def list_jobs(
         try:
             local_filter = filtering.parse(remote_filter or "")
         except filtering.FilterError as error:
-            raise fail(str(error), ExitCode.BAD_INPUT) from None
-        settings = resolved_settings(ctx)
-        with api_client(settings) as client:
+            raise common.fail(str(error), common.ExitCode.BAD_INPUT) from None
+        settings = common.resolved_settings(ctx)
+        with common.api_client(settings) as client:
             found = list(
                 islice(matching_jobs(client, settings, remote_filter, local_filter, page_size), limit)
             )
     bodies = [job.to_json_dict() for job in found]
     title = f"Tuning jobs in {settings.project} / {settings.location}"
-    emit(console, chosen_format(ctx, as_json), bodies, lambda: jobs_table(found, title))
+    emit(common.console, common.chosen_format(ctx, as_json), bodies, lambda: jobs_table(found, title))
 
 
 def matching_jobs(
@@ -152,7 +139,7 @@ def matching_jobs(
         first = next(pages, None)
     except InvalidArgumentError as error:
         # The emulator (and perhaps the service) takes only part of AIP-160: filter here instead.
-        note(f"the service did not take the filter ({error.message}); filtering every job here")
+        common.note(f"the service did not take the filter ({error.message}); filtering every job here")
         pages = client.list_tuning_jobs(settings.project, settings.location, page_size=page_size)
         first = next(pages, None)
     if first is None:
@@ -160,39 +147,6 @@ def matching_jobs(
     for job in chain([first], pages):
         if local_filter(job.to_json_dict()):
             yield job
-
-
-def jobs_table(jobs: list[TuningJob], title: str) -> Table:
-    table = Table(title=title)
-    for column in ("ID", "State", "Base model", "Display name", "Created"):
-        table.add_column(column, no_wrap=True)
-    for job in jobs:
-        source = job.base_model or (job.pre_tuned_model.tuned_model_name if job.pre_tuned_model else "")
-        # Text, not markup: display names are the user's and may hold `[...]`.
-        table.add_row(
-            Text((job.name or "").rsplit("/", 1)[-1]),
-            styled_state(job.job_state),
-            Text(source or ""),
-            Text(job.tuned_model_display_name or ""),
-            Text(rfc3339(job.create_time)),
-        )
-    if not jobs:
-        table.caption = "no jobs"
-    return table
-
-
-_STATE_STYLES = {
-    JobState.SUCCEEDED: "green",
-    JobState.FAILED: "red",
-    JobState.EXPIRED: "red",
-    JobState.CANCELLED: "yellow",
-    JobState.CANCELLING: "yellow",
-    JobState.RUNNING: "cyan",
-}
-
-
-def styled_state(state: JobState) -> Text:
-    return Text(state.short, style=_STATE_STYLES.get(state, ""))
 
 
 # --- get --------------------------------------------------------------------------------------
@@ -205,47 +159,15 @@ def get_job(
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
     """Show one tuning job: state, tuned model and endpoint, times, error, data stats."""
-    with reported_errors():
+    with common.reported_errors():
         settings, name = job_settings(ctx, job)
-        with api_client(settings) as client:
+        with common.api_client(settings) as client:
             found = client.get_tuning_job(name)
     show_job(ctx, found, as_json)
 
 
 def show_job(ctx: typer.Context, job: TuningJob, as_json: bool = False) -> None:
-    emit(console, chosen_format(ctx, as_json), job.to_json_dict(), lambda: job_details(job))
-
-
-def job_details(job: TuningJob) -> Table:
-    table = Table(show_header=False, title=job.name)
-    table.add_column("field", style="bold", no_wrap=True)
-    table.add_column("value", no_wrap=True)
-    spec_ = job.supervised_tuning_spec
-    tuned = job.tuned_model
-    stats = job.tuning_data_stats.supervised_tuning_data_stats if job.tuning_data_stats else None
-    rows: dict[str, str | None] = {
-        "base model": job.base_model,
-        "tuned from": job.pre_tuned_model.tuned_model_name if job.pre_tuned_model else None,
-        "display name": job.tuned_model_display_name,
-        "training dataset": spec_.training_dataset_uri if spec_ else None,
-        "validation dataset": spec_.validation_dataset_uri if spec_ else None,
-        "detailed state": job.tuning_job_state,
-        "created": rfc3339(job.create_time) or None,
-        "started": rfc3339(job.start_time) or None,
-        "ended": rfc3339(job.end_time) or None,
-        "tuned model": tuned.model if tuned else None,
-        "endpoint": tuned.endpoint if tuned else None,
-        "examples": str(stats.tuning_dataset_example_count) if stats else None,
-        "billable tokens": str(stats.total_billable_token_count) if stats else None,
-        "error": job.error.message if job.error else None,
-        "labels": ", ".join(f"{k}={v}" for k, v in sorted((job.labels or {}).items())) or None,
-        "console": console_url(job.name) if job.name else None,
-    }
-    table.add_row("state", styled_state(job.job_state))
-    for field, value in rows.items():
-        if value not in (None, "None"):
-            table.add_row(field, Text(str(value)))
-    return table
+    emit(common.console, common.chosen_format(ctx, as_json), job.to_json_dict(), lambda: job_details(job))
 
 
 # --- cancel -----------------------------------------------------------------------------------
@@ -263,12 +185,14 @@ def cancel_job(
 ) -> None:
     """Cancel a running tuning job (asynchronous; --wait waits for it). A job already cancelled or
     being cancelled is fine (exit 0); a finished one cannot be cancelled (exit 1)."""
-    with reported_errors():
+    with common.reported_errors():
         settings, name = job_settings(ctx, job)
-        with api_client(settings) as client:
+        with common.api_client(settings) as client:
             current = client.get_tuning_job(name)
             if current.job_state in STOPPING:
-                console.print(f"{name} is already {current.job_state.short}; nothing to cancel", markup=False)
+                common.console.print(
+                    f"{name} is already {current.job_state.short}; nothing to cancel", markup=False
+                )
             else:
                 try:
                     client.cancel_tuning_job(name)
@@ -276,12 +200,12 @@ def cancel_job(
                     current = client.get_tuning_job(name)
                     if current.job_state not in STOPPING:
                         raise
-                    console.print(f"{name} is already {current.job_state.short}", markup=False)
+                    common.console.print(f"{name} is already {current.job_state.short}", markup=False)
                 else:
-                    console.print(f"Cancellation requested for {name}", markup=False)
+                    common.console.print(f"Cancellation requested for {name}", markup=False)
             if wait:
                 final = follow(client, current, interval, heartbeat, DEFAULT_WAIT_MINUTES)
-                console.print(Text.assemble(f"{name} is ", styled_state(final.job_state)))
+                common.console.print(Text.assemble(f"{name} is ", styled_state(final.job_state)))
 
 
 # --- watch and the shared wait ------------------------------------------------------------------
@@ -298,9 +222,9 @@ def watch_job(
 ) -> None:
     """Follow a job until it ends (progress on stderr, the final job on stdout); exit 0 when it
     SUCCEEDED, 1 when it FAILED, was CANCELLED or EXPIRED, or the wait timed out."""
-    with reported_errors():
+    with common.reported_errors():
         settings, name = job_settings(ctx, job)
-        with api_client(settings) as client:
+        with common.api_client(settings) as client:
             final = follow(client, client.get_tuning_job(name), interval, heartbeat, timeout_minutes)
     finish(ctx, final, as_json)
 
@@ -310,13 +234,13 @@ def follow(
 ) -> TuningJob:
     """The provider's wait (lifecycle): state changes, heartbeats and retries on stderr, outages ridden."""
     policy = PollPolicy(first_delay=min(0.5, interval), max_delay=interval)
-    waiting = Lifecycle(client, policy=policy, log=note, heartbeat_seconds=heartbeat)
+    waiting = Lifecycle(client, policy=policy, log=common.note, heartbeat_seconds=heartbeat)
     final = waiting.until_terminal(job, timeout_minutes * 60)
     if final is None:
-        raise fail(
-            f"{job.name} is still running after {timeout_minutes:g} minutes; it keeps running "
+        raise common.fail(
+            f"{job.name} is still running after {duration(timeout_minutes * 60)}; it keeps running "
             f"(watch it again with `vertex-tuning jobs watch {job.name}`)",
-            ExitCode.FAILED,
+            common.ExitCode.FAILED,
         )
     return final
 
@@ -325,12 +249,12 @@ def finish(ctx: typer.Context, final: TuningJob, as_json: bool) -> None:
     """Print the job that ended, and exit 0 only if it SUCCEEDED."""
     show_job(ctx, final, as_json)
     if final.job_state is JobState.SUCCEEDED:
-        if chosen_format(ctx, as_json).kind == "table":
+        if common.chosen_format(ctx, as_json).kind == "table":
             endpoint = final.tuned_model.endpoint if final.tuned_model else None
-            console.print(f"Tuned endpoint: {endpoint}", markup=False)
+            common.console.print(f"Tuned endpoint: {endpoint}", markup=False)
         return
     reason = f": {final.error.message}" if final.error and final.error.message else ""
-    raise fail(f"{final.name} ended {final.job_state.short}{reason}", ExitCode.FAILED)
+    raise common.fail(f"{final.name} ended {final.job_state.short}{reason}", common.ExitCode.FAILED)
 
 
 # --- create -----------------------------------------------------------------------------------
@@ -430,8 +354,8 @@ def create_job(
     """Create a tuning job, checked by the same rules as `pulumi preview` (exit 2 listing every
     problem). Prints the created job; with --wait, follows it and prints the job that ended."""
     labels = dict(parse_label(item) for item in label or [])
-    with reported_errors():
-        settings = resolved_settings(ctx)
+    with common.reported_errors():
+        settings = common.resolved_settings(ctx)
         props: dict[str, Any] = {
             "project": settings.project,
             "location": settings.location,
@@ -457,18 +381,18 @@ def create_job(
         problems += spec.problems(planned)
         if problems:
             for name, reason in problems:
-                errors.print(f"error: {FLAGS.get(name, name)}: {reason}", markup=False)
-            raise typer.Exit(ExitCode.BAD_INPUT)
+                common.errors.print(f"error: {FLAGS.get(name, name)}: {reason}", markup=False)
+            raise typer.Exit(common.ExitCode.BAD_INPUT)
         job_spec = spec.parse(planned)
         if job_spec.training_dataset or job_spec.validation_dataset:
             staging.upload_local_datasets(settings, job_spec.inputs())
         body = spec.to_wire(job_spec)
         body.labels = {key: value for key, value in (body.labels or {}).items() if key != spec.ID_LABEL}
-        with api_client(settings) as client:
+        with common.api_client(settings) as client:
             created = client.create_tuning_job(settings.project, settings.location, body)
             if not wait:
                 show_job(ctx, created, as_json)
                 return
-            note(f"created {created.name}")
+            common.note(f"created {created.name}")
             final = follow(client, created, interval, heartbeat, timeout_minutes)
     finish(ctx, final, as_json)

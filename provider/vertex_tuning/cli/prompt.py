@@ -6,50 +6,10 @@ from typing import Annotated
 
 import typer
 
+from ..client import generate_content
 from ..names import EndpointName
-from ..settings import Settings
-from ..wire import Content, GenerateContentRequest, GenerationConfig, Part
-from . import app
-from .common import (
-    ExitCode,
-    api_client,
-    chosen_format,
-    console,
-    errors,
-    fail,
-    reported_errors,
-    resolved_settings,
-)
+from . import app, common
 from .output import emit
-
-
-def endpoint_settings(ctx: typer.Context, value: str) -> tuple[Settings, str]:
-    """Settings and the full endpoint name, from a bare ID in the configured project and location,
-    or from a full name, which says where the endpoint is."""
-    if value.isdigit():
-        settings = resolved_settings(ctx)
-        return settings, str(EndpointName(settings.project, settings.location, value))
-    name = EndpointName.parse(value)
-    return resolved_settings(ctx, project=name.project, location=name.location), str(name)
-
-
-def build_request(
-    text: str,
-    *,
-    system: str | None,
-    temperature: float | None,
-    top_p: float | None,
-    top_k: int | None,
-    max_output_tokens: int | None,
-) -> GenerateContentRequest:
-    config = GenerationConfig(
-        temperature=temperature, top_p=top_p, top_k=top_k, max_output_tokens=max_output_tokens
-    )
-    return GenerateContentRequest(
-        contents=[Content(role="user", parts=[Part(text=text)])],
-        system_instruction=Content(parts=[Part(text=system)]) if system else None,
-        generation_config=config if config.model_dump(exclude_none=True) else None,
-    )
 
 
 @app.command("prompt")
@@ -84,30 +44,33 @@ def prompt(
 ) -> None:
     """Print the tuned model's answer on stdout (finish reason and token counts on stderr)."""
     if not text.strip():
-        raise fail("the prompt is empty; give the text to send", ExitCode.BAD_INPUT)
-    request = build_request(
-        text,
-        system=system,
-        temperature=temperature,
-        top_p=top_p,
-        top_k=top_k,
-        max_output_tokens=max_output_tokens,
-    )
-    with reported_errors():
-        settings, name = endpoint_settings(ctx, endpoint)
-        with api_client(settings) as client:
-            response = client.generate_content(name, request, base_model=base_model)
-    chosen = chosen_format(ctx, as_json)
+        raise common.fail("the prompt is empty; give the text to send", common.ExitCode.BAD_INPUT)
+    with common.reported_errors():
+        settings, name = common.named_settings(ctx, endpoint, EndpointName)
+        with common.api_client(settings) as client:
+            # The library's own request builder, as `vertex_tuning.generate_content` callers use it.
+            response = generate_content(
+                name,
+                text,
+                system_instruction=system,
+                temperature=temperature,
+                top_p=top_p,
+                top_k=top_k,
+                max_output_tokens=max_output_tokens,
+                base_model=base_model,
+                client=client,
+            )
+    chosen = common.chosen_format(ctx, as_json)
     if chosen.kind != "table":  # the whole response, for scripts
-        emit(console, chosen, response.to_json_dict(), lambda: response.text)
+        emit(common.console, chosen, response.to_json_dict(), lambda: response.text)
         return
     if not response.candidates:
-        raise fail(f"{name} returned no answer", ExitCode.FAILED)
-    console.print(response.text, markup=False)
+        raise common.fail(f"{name} returned no answer", common.ExitCode.FAILED)
+    common.console.print(response.text, markup=False)
     candidate = response.candidates[0]
     usage = response.usage_metadata
     reason = candidate.finish_reason.value if candidate.finish_reason else "unknown"
     tokens = (
         f", {usage.prompt_token_count} prompt + {usage.candidates_token_count} answer tokens" if usage else ""
     )
-    errors.print(f"[dim]finish reason {reason}{tokens}[/]")
+    common.errors.print(f"[dim]finish reason {reason}{tokens}[/]")
