@@ -7,9 +7,10 @@ import httpx
 import pytest
 from client_fakes import JOB_NAME, LOCATION, PROJECT, ClientFactory, Recorder, job_json
 
-from vertex_tuning import client as client_module
-from vertex_tuning.client import build_filter
+from vertex_tuning import api
+from vertex_tuning.api import build_filter
 from vertex_tuning.errors import InvalidNameError, VertexTuningError
+from vertex_tuning.names import EndpointName, LocationName, TuningJobName
 from vertex_tuning.wire import GenerateContentRequest, JobState, TuningJob
 
 HOST = "us-central1-aiplatform.googleapis.com"
@@ -23,11 +24,15 @@ def test_each_call_uses_the_documented_method_and_path(
     recorder.script(httpx.Response(200, json=job_json()))
     client = make_client()
 
-    client.create_tuning_job(PROJECT, LOCATION, TuningJob(base_model="gemini-3.1-flash-lite"))
-    client.get_tuning_job(JOB_NAME)
-    list(client.list_tuning_jobs(PROJECT, LOCATION, filter='state="JOB_STATE_RUNNING"', page_size=50))
-    client.cancel_tuning_job(JOB_NAME)
-    client.generate_content(ENDPOINT, GenerateContentRequest())
+    client.create_tuning_job(LocationName(PROJECT, LOCATION), TuningJob(base_model="gemini-3.1-flash-lite"))
+    client.get_tuning_job(TuningJobName.parse(JOB_NAME))
+    list(
+        client.list_tuning_jobs(
+            LocationName(PROJECT, LOCATION), filter='state="JOB_STATE_RUNNING"', page_size=50
+        )
+    )
+    client.cancel_tuning_job(TuningJobName.parse(JOB_NAME))
+    client.generate_content(EndpointName.parse(ENDPOINT), GenerateContentRequest())
 
     assert [(r.method, r.url.host, r.url.path) for r in recorder.requests] == [
         ("POST", HOST, f"/v1/{PARENT}/tuningJobs"),
@@ -80,7 +85,7 @@ def test_list_pages_until_there_is_no_token(make_client: ClientFactory, recorder
         httpx.Response(200, json={}),
     )
 
-    jobs = list(make_client().list_tuning_jobs(PROJECT, LOCATION, page_size=2))
+    jobs = list(make_client().list_tuning_jobs(LocationName(PROJECT, LOCATION), page_size=2))
 
     assert [job.name.rsplit("/", 1)[1] for job in jobs if job.name] == ["1", "2", "3"]
     assert [r.url.params.get("pageToken") for r in recorder.requests] == [None, "p2", "p3"]
@@ -123,7 +128,7 @@ def test_list_function_rechecks_state_and_labels_itself(
         )
     )
 
-    jobs = client_module.list_tuning_jobs(labels={"team": "ml"}, state="running", client=make_client())
+    jobs = api.list_tuning_jobs(labels={"team": "ml"}, state="running", client=make_client())
 
     assert [job.name for job in jobs] == [job_json("1")["name"]]
     assert recorder.requests[0].url.params["filter"] == 'state="JOB_STATE_RUNNING" AND labels.team="ml"'
@@ -131,7 +136,7 @@ def test_list_function_rechecks_state_and_labels_itself(
 
 def test_an_unknown_state_name_lists_the_known_ones() -> None:
     with pytest.raises(ValueError, match=r"unknown job state 'DONE'; use one of .*SUCCEEDED"):
-        client_module.list_tuning_jobs("tuning-proj", "us-central1", state="DONE")
+        api.list_tuning_jobs("tuning-proj", "us-central1", state="DONE")
 
 
 def test_generate_content_builds_the_request_from_a_prompt(
@@ -142,7 +147,7 @@ def test_generate_content_builds_the_request_from_a_prompt(
     }
     recorder.script(httpx.Response(200, json=answer))
 
-    response = client_module.generate_content(
+    response = api.generate_content(
         ENDPOINT,
         "Hello",
         system_instruction="Be brief.",
@@ -209,4 +214,4 @@ def test_a_success_that_is_not_a_json_object_is_reported(
     with pytest.raises(
         VertexTuningError, match=f"GET {JOB_NAME} answered 200 with a body that is not a JSON object"
     ):
-        make_client().get_tuning_job(JOB_NAME)
+        make_client().get_tuning_job(TuningJobName.parse(JOB_NAME))

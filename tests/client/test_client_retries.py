@@ -26,6 +26,7 @@ from vertex_tuning.errors import (
     TransportError,
     UnavailableError,
 )
+from vertex_tuning.names import EndpointName, LocationName, TuningJobName
 from vertex_tuning.wire import TuningJob
 
 OK_JOB = httpx.Response(200, json=job_json())
@@ -47,7 +48,7 @@ def test_get_retries_429_and_503_waiting_as_retry_after_says(
         OK_JOB,
     )
 
-    job = make_client().get_tuning_job(JOB_NAME)
+    job = make_client().get_tuning_job(TuningJobName.parse(JOB_NAME))
 
     assert job.name == JOB_NAME
     assert len(recorder.requests) == 3
@@ -147,9 +148,9 @@ def test_client_errors_other_than_429_are_never_retried(
     recorder.script(api_error(code, status, **{"Retry-After": "1"}))
 
     with pytest.raises(error):
-        make_client().get_tuning_job(JOB_NAME)
+        make_client().get_tuning_job(TuningJobName.parse(JOB_NAME))
     with pytest.raises(error):
-        make_client().create_tuning_job(PROJECT, LOCATION, NEW_JOB)
+        make_client().create_tuning_job(LocationName(PROJECT, LOCATION), NEW_JOB)
 
     assert len(recorder.requests) == 2
     assert clock.sleeps == []
@@ -163,7 +164,7 @@ def test_reads_ride_through_connection_failures(
 ) -> None:
     recorder.script(failure, failure, OK_JOB)
 
-    assert make_client().get_tuning_job(JOB_NAME).name == JOB_NAME
+    assert make_client().get_tuning_job(TuningJobName.parse(JOB_NAME)).name == JOB_NAME
     assert len(recorder.requests) == 3
 
 
@@ -232,14 +233,15 @@ def test_list_cancel_and_generate_content_are_retried(
     client = make_client()
 
     if verb == "list":
-        assert list(client.list_tuning_jobs(PROJECT, LOCATION)) == []
+        assert list(client.list_tuning_jobs(LocationName(PROJECT, LOCATION))) == []
     elif verb == "cancel":
-        client.cancel_tuning_job(JOB_NAME)
+        client.cancel_tuning_job(TuningJobName.parse(JOB_NAME))
     else:
         from vertex_tuning.wire import GenerateContentRequest
 
         client.generate_content(
-            f"projects/{PROJECT}/locations/{LOCATION}/endpoints/9", GenerateContentRequest()
+            EndpointName.parse(f"projects/{PROJECT}/locations/{LOCATION}/endpoints/9"),
+            GenerateContentRequest(),
         )
 
     assert len(recorder.requests) == 3
@@ -253,7 +255,7 @@ def test_each_retry_is_logged_at_debug_with_the_request_and_the_reason(
     )
 
     with caplog.at_level(logging.DEBUG, logger="vertex_tuning.client"):
-        make_client().get_tuning_job(JOB_NAME)
+        make_client().get_tuning_job(TuningJobName.parse(JOB_NAME))
 
     retries = [record for record in caplog.records if record.name == "vertex_tuning.client"]
     assert [record.levelno for record in retries] == [logging.DEBUG, logging.DEBUG]

@@ -17,10 +17,11 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import catalogue, spec, staging
-from ..client import VertexClient, build_filter
+from ..api import build_filter
+from ..client import VertexClient
 from ..errors import FailedPreconditionError, InvalidArgumentError
 from ..lifecycle import Lifecycle
-from ..names import TuningJobName, console_url
+from ..names import LocationName, TuningJobName, console_url
 from ..polling import PollPolicy
 from ..progress import DEFAULT_HEARTBEAT_SECONDS
 from ..settings import Settings
@@ -60,14 +61,14 @@ TimeoutOption = Annotated[
 ]
 
 
-def job_settings(ctx: typer.Context, value: str) -> tuple[Settings, str]:
+def job_settings(ctx: typer.Context, value: str) -> tuple[Settings, TuningJobName]:
     """Settings and the full job name, from a bare ID in the configured project and location, or
     from a full name, which says where the job is (no project need be configured for it)."""
     if value.isdigit():
         settings = resolved_settings(ctx)
-        return settings, str(TuningJobName(settings.project, settings.location, value))
+        return settings, TuningJobName(settings.project, settings.location, value)
     name = TuningJobName.parse(value)
-    return resolved_settings(ctx, project=name.project, location=name.location), str(name)
+    return resolved_settings(ctx, project=name.project, location=name.location), name
 
 
 def parse_state(value: str) -> JobState:
@@ -145,15 +146,14 @@ def matching_jobs(
     page_size: int | None,
 ) -> Iterator[TuningJob]:
     """Jobs the service returns for the filter, each checked again here; lazily, page by page."""
+    parent = LocationName(settings.project, settings.location)
     try:
-        pages = client.list_tuning_jobs(
-            settings.project, settings.location, filter=remote_filter, page_size=page_size
-        )
+        pages = client.list_tuning_jobs(parent, filter=remote_filter, page_size=page_size)
         first = next(pages, None)
     except InvalidArgumentError as error:
         # The emulator (and perhaps the service) takes only part of AIP-160: filter here instead.
         note(f"the service did not take the filter ({error.message}); filtering every job here")
-        pages = client.list_tuning_jobs(settings.project, settings.location, page_size=page_size)
+        pages = client.list_tuning_jobs(parent, page_size=page_size)
         first = next(pages, None)
     if first is None:
         return
@@ -465,7 +465,7 @@ def create_job(
         body = spec.to_wire(job_spec)
         body.labels = {key: value for key, value in (body.labels or {}).items() if key != spec.ID_LABEL}
         with api_client(settings) as client:
-            created = client.create_tuning_job(settings.project, settings.location, body)
+            created = client.create_tuning_job(LocationName(settings.project, settings.location), body)
             if not wait:
                 show_job(ctx, created, as_json)
                 return

@@ -23,14 +23,14 @@ from .common import (
 from .output import emit
 
 
-def endpoint_settings(ctx: typer.Context, value: str) -> tuple[Settings, str]:
+def endpoint_settings(ctx: typer.Context, value: str) -> tuple[Settings, EndpointName]:
     """Settings and the full endpoint name, from a bare ID in the configured project and location,
     or from a full name, which says where the endpoint is."""
     if value.isdigit():
         settings = resolved_settings(ctx)
-        return settings, str(EndpointName(settings.project, settings.location, value))
+        return settings, EndpointName(settings.project, settings.location, value)
     name = EndpointName.parse(value)
-    return resolved_settings(ctx, project=name.project, location=name.location), str(name)
+    return resolved_settings(ctx, project=name.project, location=name.location), name
 
 
 def build_request(
