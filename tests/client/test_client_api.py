@@ -50,7 +50,7 @@ def test_each_call_uses_the_documented_method_and_path(
 def test_every_request_carries_timeouts(make_client: ClientFactory, recorder: Recorder) -> None:
     recorder.script(httpx.Response(200, json=job_json()))
 
-    make_client(request_timeout=20.0).get_tuning_job(JOB_NAME)
+    make_client(request_timeout=20.0).get_tuning_job(TuningJobName.parse(JOB_NAME))
 
     timeout = recorder.requests[0].extensions["timeout"]
     assert timeout == {"connect": 10.0, "read": 20.0, "write": 20.0, "pool": 20.0}
@@ -61,7 +61,9 @@ def test_the_emulator_is_plain_http_with_the_same_paths(
 ) -> None:
     recorder.script(httpx.Response(200, json=job_json()))
 
-    make_client(emulator_host="localhost:8765", api_version="v1beta1").get_tuning_job(JOB_NAME)
+    make_client(emulator_host="localhost:8765", api_version="v1beta1").get_tuning_job(
+        TuningJobName.parse(JOB_NAME)
+    )
 
     assert str(recorder.requests[0].url) == f"http://localhost:8765/v1beta1/{JOB_NAME}"
 
@@ -72,7 +74,7 @@ def test_the_host_follows_the_location_in_the_name_not_the_default(
     recorder.script(httpx.Response(200, json=job_json()))
 
     make_client(location="us-central1").get_tuning_job(
-        f"projects/{PROJECT}/locations/europe-west4/tuningJobs/5"
+        TuningJobName.parse(f"projects/{PROJECT}/locations/europe-west4/tuningJobs/5")
     )
 
     assert recorder.requests[0].url.host == "europe-west4-aiplatform.googleapis.com"
