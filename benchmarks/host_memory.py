@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from vertex_tuning import settings, wire
 from vertex_tuning.client import VertexClient
+from vertex_tuning.names import LocationName, TuningJobName
 
 def anon_kib():
     status = Path("/proc/self/status").read_text().splitlines()
@@ -47,11 +48,11 @@ environ = {"VERTEX_AI_EMULATOR_HOST": host}
 client = VertexClient(settings.resolve_settings(project="bench-project", environ=environ))
 spec = wire.SupervisedTuningSpec(training_dataset_uri=uri)
 request = wire.TuningJob(base_model="gemini-3.1-flash-lite", supervised_tuning_spec=spec)
-job = client.create_tuning_job("bench-project", "us-central1", request)
+job = client.create_tuning_job(LocationName("bench-project", "us-central1"), request)
 pool = ThreadPoolExecutor(threads)
-list(pool.map(lambda _: client.get_tuning_job(job.name), range(threads)))
+list(pool.map(lambda _: client.get_tuning_job(TuningJobName.parse(job.name)), range(threads)))
 for _ in range(rounds):
-    list(pool.map(lambda _: client.get_tuning_job(job.name), range(per_round)))
+    list(pool.map(lambda _: client.get_tuning_job(TuningJobName.parse(job.name)), range(per_round)))
     print(json.dumps(anon_kib()), flush=True)
 """
 

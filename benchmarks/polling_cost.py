@@ -20,8 +20,8 @@ from typing import Any
 
 import harness
 from vertex_tuning import wire
-from vertex_tuning.client import MetricPoint
 from vertex_tuning.lifecycle import Lifecycle
+from vertex_tuning.metrics_reader import MetricPoint
 from vertex_tuning.polling import DEFAULT_POLICY, PollPolicy
 
 JOB = "projects/123/locations/us-central1/tuningJobs/42"

@@ -15,11 +15,11 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "TuningJob": "vertex_tuning.resource",
     "TuningJobProvider": "vertex_tuning.provider",
-    "list_tuning_jobs": "vertex_tuning.client",
-    "get_tuning_job": "vertex_tuning.client",
-    "cancel_tuning_job": "vertex_tuning.client",
-    "generate_content": "vertex_tuning.client",
-    "read_metrics": "vertex_tuning.client",
+    "list_tuning_jobs": "vertex_tuning.api",
+    "get_tuning_job": "vertex_tuning.api",
+    "cancel_tuning_job": "vertex_tuning.api",
+    "generate_content": "vertex_tuning.api",
+    "read_metrics": "vertex_tuning.api",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

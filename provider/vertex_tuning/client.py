@@ -1,17 +1,16 @@
 """The only HTTP code: every call to Vertex AI or the emulator goes through `VertexClient`.
 
 It builds URLs from validated names only (`names`), attaches credentials only where `auth` allows,
-maps errors to typed exceptions (`errors`), and owns retries in one place (`_call`): 429 and 5xx
+maps errors to typed exceptions (`errors`), and owns retries in one place (`_retried`): 429 and 5xx
 answers and connection failures are retried with jittered exponential backoff, honouring
 Retry-After, within a bounded number of attempts and a total time budget. A create is retried only
 when it provably made nothing: the connection was never made, or the service answered 429/503. Any
 other failure after a create was sent raises `AmbiguousCreateError`, so the caller looks the job up
 instead of paying for a second one.
 
-Cloud Storage's two object calls that dataset staging needs (metadata, media upload) go through the
-same path, to `storage.googleapis.com` or the emulator.
-
-The module-level functions at the end serve programs and scripts, with settings from the environment.
+The tuning-job and tuned-endpoint calls are here. Reading training metrics (`metrics_reader`) and
+Cloud Storage's object calls (`storage`) are built on the same loop: they hand it their calls
+(`Request`) and get JSON, pages or bytes back. Plain functions for programs are in `api`.
 """
 
 from __future__ import annotations
@@ -19,71 +18,37 @@ from __future__ import annotations
 import email.utils
 import logging
 import math
-import re
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn, TypeVar
-from urllib.parse import quote
+from typing import Any, NoReturn, TypeVar
 
 import httpx
 import tenacity
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, ValidationError
 
-from . import __version__, catalogue
+from . import __version__, catalogue, metrics_reader, storage
 from .auth import GoogleAuth
-from .errors import (
-    AmbiguousCreateError,
-    ApiError,
-    InvalidNameError,
-    NotFoundError,
-    TransportError,
-    VertexTuningError,
-)
-from .names import (
-    ContextName,
-    EndpointName,
-    GcsObjectName,
-    LocationName,
-    TensorboardName,
-    TensorboardRunName,
-    TimeSeriesName,
-    TuningJobName,
-    api_host,
-)
-from .settings import QUOTA_PROJECT_HEADER, Settings, resolve_settings
-from .wire import (
-    Content,
-    GenerateContentRequest,
-    GenerateContentResponse,
-    GenerationConfig,
-    Int64,
-    JobState,
-    LenientTimestamp,
-    ListTuningJobsResponse,
-    Part,
-    TuningJob,
-)
+from .calls import Call, Request
+from .errors import AmbiguousCreateError, ApiError, TransportError, UnusableAnswerError, VertexTuningError
+from .metrics_reader import MetricPoint as MetricPoint  # re-exported: callers import it from here
+from .names import EndpointName, GcsObjectName, LocationName, TuningJobName, api_host
+from .settings import QUOTA_PROJECT_HEADER, Settings
+from .wire import GenerateContentRequest, GenerateContentResponse, ListTuningJobsResponse, TuningJob
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"pulumi-vertex-tuning/{__version__}"
-STORAGE_URL = "https://storage.googleapis.com"
-UPLOAD_CHUNK_BYTES = 1024 * 1024
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # The service answered these without doing anything, so even a create may be sent again.
 CREATE_RETRYABLE_STATUSES = frozenset({429, 503})
 # Failures that prove the request never left this process.
 NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
-LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
-LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
 _Answer = TypeVar("_Answer")
+_Parsed = TypeVar("_Parsed", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -106,44 +71,6 @@ class RetryNotice:
     attempt: int
     max_attempts: int
     delay: float
-
-
-@dataclass(frozen=True)
-class MetricPoint:
-    """One point of a training metric's time series."""
-
-    step: int
-    value: float
-    wall_time: datetime | None = None
-
-
-@dataclass(frozen=True)
-class _Call:
-    method: str
-    location: str
-    resource: str  # the validated resource path, without the API version
-    verb: str = ""  # a custom method such as ":cancel"
-    body: Mapping[str, Any] | None = None
-    params: Mapping[str, Any] = field(default_factory=dict)
-    is_create: bool = False
-    api: Literal["aiplatform", "storage"] = "aiplatform"
-    content: Callable[[], Iterator[bytes]] | None = None  # a raw body, made afresh for each attempt
-    headers: Mapping[str, str] = field(default_factory=dict)
-    subject: str = ""  # what messages call the target when its path is not a name people use
-
-    @property
-    def target(self) -> str:
-        """The path after the API version: `projects/…/tuningJobs/1:cancel`."""
-        return f"{self.resource}{self.verb}"
-
-    @property
-    def named(self) -> str:
-        """What the call acts on, as messages name it."""
-        return self.subject or self.target
-
-    @property
-    def label(self) -> str:
-        return f"{self.method} {self.named}"
 
 
 class VertexClient:
@@ -205,151 +132,82 @@ class VertexClient:
 
     # --- tuning jobs ---------------------------------------------------------------------------
 
-    def create_tuning_job(self, project: str, location: str, job: TuningJob) -> TuningJob:
+    def create_tuning_job(self, parent: LocationName, job: TuningJob) -> TuningJob:
         """Submit a tuning job. Raises AmbiguousCreateError when it may exist without an answer."""
-        parent = LocationName(project, location)
-        call = _Call("POST", location, f"{parent}/tuningJobs", body=job.to_json_dict(), is_create=True)
-        return _answer(TuningJob, self._call(call), call)
+        call = Call("POST", parent.location, f"{parent}/tuningJobs", body=job.to_json_dict(), is_create=True)
+        return answer(TuningJob, self.request(call), call)
 
-    def get_tuning_job(self, name: str | TuningJobName) -> TuningJob:
-        job = _job_name(name)
-        call = _Call("GET", job.location, str(job))
-        return _answer(TuningJob, self._call(call), call)
+    def get_tuning_job(self, name: TuningJobName) -> TuningJob:
+        return self.fetch(TuningJob, Call("GET", name.location, str(name)))
 
     def list_tuning_jobs(
-        self, project: str, location: str, *, filter: str | None = None, page_size: int | None = None
+        self, parent: LocationName, *, filter: str | None = None, page_size: int | None = None
     ) -> Iterator[TuningJob]:
         """Every tuning job in the location that matches `filter` (AIP-160), page after page."""
-        parent = LocationName(project, location)
-        params = {"filter": filter, "pageSize": page_size}
-        call = _Call("GET", location, f"{parent}/tuningJobs", params=params)
-        for page in self._pages(call):
-            yield from _answer(ListTuningJobsResponse, page, call).tuning_jobs
+        call = Call(
+            "GET", parent.location, f"{parent}/tuningJobs", params={"filter": filter, "pageSize": page_size}
+        )
+        for page in self.fetch_pages(ListTuningJobsResponse, call):
+            yield from page.tuning_jobs
 
-    def cancel_tuning_job(self, name: str | TuningJobName) -> None:
+    def cancel_tuning_job(self, name: TuningJobName) -> None:
         """Ask the service to cancel; cancellation is asynchronous (CANCELLING, then CANCELLED)."""
-        job = _job_name(name)
-        self._call(_Call("POST", job.location, str(job), verb=":cancel", body={}))
+        self.request(Call("POST", name.location, str(name), verb=":cancel", body={}))
 
     # --- tuned models --------------------------------------------------------------------------
 
     def generate_content(
-        self,
-        endpoint: str | EndpointName,
-        request: GenerateContentRequest,
-        *,
-        base_model: str | None = None,
+        self, endpoint: EndpointName, request: GenerateContentRequest, *, base_model: str | None = None
     ) -> GenerateContentResponse:
         """Prompt a tuned endpoint. With `base_model` (the job's), the call goes to the host that
         serves that model's tuned endpoints: Gemini 3.x ones only on the `us` / `eu` multi-region
         hosts, whatever region they were tuned in (`catalogue.BaseModel.serving`)."""
-        target = endpoint if isinstance(endpoint, EndpointName) else EndpointName.parse(endpoint)
-        call = _Call(
-            "POST",
-            serving_location(target.location, base_model),
-            str(target),
-            verb=":generateContent",
-            body=request.to_json_dict(),
-        )
-        return _answer(GenerateContentResponse, self._call(call), call)
+        location = serving_location(endpoint.location, base_model)
+        call = Call("POST", location, str(endpoint), verb=":generateContent", body=request.to_json_dict())
+        return answer(GenerateContentResponse, self.request(call), call)
 
-    def read_metrics(self, job: TuningJob | str | TuningJobName) -> dict[str, list[MetricPoint]]:
-        """Training metrics by name (`/train_total_loss`, ...), each sorted by step; {} before any exist.
+    # --- built on the loop elsewhere: metrics (`metrics_reader`), Cloud Storage (`storage`) -------
 
-        Follows the job's Vertex AI Experiment to its TensorBoard: experiment context, then the
-        tensorboard experiment's runs, their time series, and each series' data. A point that
-        cannot be read is skipped; an answer that cannot be used at all is a VertexTuningError.
-        """
-        if not isinstance(job, TuningJob):
-            job = self.get_tuning_job(job)
-        if not job.experiment:
-            return {}
-        experiment = ContextName.parse(job.experiment)  # InvalidNameError: never follow a hostile link
-        context_call = _Call("GET", experiment.location, str(experiment))
-        context = _answer(_Context, self._call(context_call), context_call)
-        backing = context.metadata.get("backing_tensorboard_resource")
-        if not backing:
-            return {}
-        tensorboard = TensorboardName.parse(backing)
-        runs_call = _Call(
-            "GET", tensorboard.location, f"{tensorboard}/experiments/{experiment.context_id}/runs"
-        )
-        metrics: dict[str, list[MetricPoint]] = defaultdict(list)
-        for runs_page in self._pages(runs_call):
-            for run in _answer(_RunsPage, runs_page, runs_call).tensorboard_runs:
-                for series, points in self._read_run(TensorboardRunName.parse(run.name)):
-                    metrics[series].extend(points)
-        return {name: sorted(points, key=lambda point: point.step) for name, points in metrics.items()}
-
-    def _read_run(self, run: TensorboardRunName) -> Iterator[tuple[str, list[MetricPoint]]]:
-        location = run.tensorboard.location
-        series_call = _Call("GET", location, f"{run}/timeSeries")
-        for page in self._pages(series_call):
-            for series in _answer(_TimeSeriesPage, page, series_call).tensorboard_time_series:
-                name = TimeSeriesName.parse(series.name)
-                read_call = _Call("GET", location, str(name), verb=":read")
-                data = _answer(_ReadTimeSeries, self._call(read_call), read_call)
-                points = [point.to_metric_point() for point in data.time_series_data.values]
-                yield series.display_name or name.time_series_id, points
-
-    # --- Cloud Storage: staging datasets from local files --------------------------------------
+    def read_metrics(self, job: TuningJob | TuningJobName) -> dict[str, list[MetricPoint]]:
+        """A job's training metrics by name, each sorted by step (`metrics_reader.read_metrics`)."""
+        return metrics_reader.read_metrics(self, job)
 
     def object_exists(self, gcs_object: GcsObjectName) -> bool:
-        """Whether the object is there (its metadata answers), as a content-addressed upload asks."""
-        path = f"storage/v1/b/{gcs_object.bucket}/o/{quote(gcs_object.object_name, safe='')}"
-        try:
-            self._call(_Call("GET", "", path, api="storage", subject=str(gcs_object)))
-        except NotFoundError:
-            return False
-        return True
+        return storage.object_exists(self, gcs_object)
 
     def download_object(self, gcs_object: GcsObjectName) -> bytes:
-        """An object's bytes (`alt=media`), as `dataset validate` reads a `gs://` dataset."""
-        path = f"storage/v1/b/{gcs_object.bucket}/o/{quote(gcs_object.object_name, safe='')}"
-        call = _Call("GET", "", path, params={"alt": "media"}, api="storage", subject=str(gcs_object))
-        return self._send_raw(call)
+        return storage.download_object(self, gcs_object)
 
     def upload_object(self, gcs_object: GcsObjectName, source: Path) -> None:
-        """A media upload of a local file; safe to repeat, so retried like a read."""
-
-        def chunks() -> Iterator[bytes]:
-            with source.open("rb") as stream:
-                yield from iter(lambda: stream.read(UPLOAD_CHUNK_BYTES), b"")
-
-        call = _Call(
-            "POST",
-            "",
-            f"upload/storage/v1/b/{gcs_object.bucket}/o",
-            params={"uploadType": "media", "name": gcs_object.object_name},
-            api="storage",
-            subject=str(gcs_object),
-            content=chunks,
-            headers={"Content-Type": "application/jsonl", "Content-Length": str(source.stat().st_size)},
-        )
-        self._call(call)
+        storage.upload_object(self, gcs_object, source)
 
     # --- the one place that sends requests -----------------------------------------------------
 
-    def _pages(self, call: _Call) -> Iterator[dict[str, Any]]:
-        """Each page of a list call, following nextPageToken."""
+    def fetch(self, model: type[_Parsed], call: Call) -> _Parsed:
+        """Send `call` with retries; its answer as `model` (`answer`)."""
+        return answer(model, self.request(call), call)
+
+    def fetch_pages(self, model: type[_Parsed], call: Call) -> Iterator[_Parsed]:
+        """Each page of a list call as `model`, following nextPageToken."""
         token: str | None = None
         while True:
             params = {key: value for key, value in {**call.params, "pageToken": token}.items() if value}
-            page = self._call(replace(call, params=params))
-            yield page
-            token = page.get("nextPageToken") or None
+            page = replace(call, params=params)
+            data = self.request(page)
+            yield answer(model, data, page)
+            token = data.get("nextPageToken") or None
             if token is None:
                 return
 
-    def _call(self, call: _Call) -> dict[str, Any]:
+    def request(self, call: Request) -> dict[str, Any]:
         """Send `call` with retries; the JSON answer, or a typed error."""
         return self._retried(call, self._send)
 
-    def _send_raw(self, call: _Call) -> bytes:
+    def request_media(self, call: Request) -> bytes:
         """Send `call` with retries; the answer's bytes (a media download), or a typed error."""
         return self._retried(call, self._send_media)
 
-    def _retried(self, call: _Call, send: Callable[[_Call], _Answer]) -> _Answer:
+    def _retried(self, call: Request, send: Callable[[Request], _Answer]) -> _Answer:
         policy = self.retry
         started = self._clock()
         retrying = tenacity.Retrying(
@@ -375,16 +233,10 @@ class VertexClient:
                 raise AmbiguousCreateError(method=call.method, resource=call.named, reason=reason) from error
             raise
 
-    def _url(self, call: _Call) -> str:
-        if call.api == "storage":
-            base = STORAGE_URL if self.settings.emulator_host is None else self.base_url(call.location)
-            return f"{base}/{call.target}"
-        return f"{self.base_url(call.location)}/{self.settings.api_version}/{call.target}"
-
-    def _send(self, call: _Call) -> dict[str, Any]:
+    def _send(self, call: Request) -> dict[str, Any]:
         response = self._http.request(
             call.method,
-            self._url(call),
+            call.url(self),
             json=call.body,
             content=call.content() if call.content is not None else None,
             params=call.params or None,
@@ -392,22 +244,18 @@ class VertexClient:
         )
         if response.is_success:
             return _json_object(response, call)
-        raise ApiError.from_response(
-            response,
-            method=call.method,
-            resource=call.named,
-            retry_after=_retry_after(response.headers.get("Retry-After"), self.retry.max_retry_after),
-        )
+        raise self._error(response, call)
 
-    def _send_media(self, call: _Call) -> bytes:
-        response = self._http.request(call.method, self._url(call), params=call.params or None)
+    def _send_media(self, call: Request) -> bytes:
+        response = self._http.request(call.method, call.url(self), params=call.params or None)
         if response.is_success:
             return response.content
-        raise ApiError.from_response(
-            response,
-            method=call.method,
-            resource=call.named,
-            retry_after=_retry_after(response.headers.get("Retry-After"), self.retry.max_retry_after),
+        raise self._error(response, call)
+
+    def _error(self, response: httpx.Response, call: Request) -> ApiError:
+        retry_after = _retry_after(response.headers.get("Retry-After"), self.retry.max_retry_after)
+        return ApiError.from_response(
+            response, method=call.method, resource=call.named, retry_after=retry_after
         )
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
@@ -456,7 +304,7 @@ def _retry_after(header: str | None, cap: float) -> float | None:
 
 
 def _log_retry(
-    call: _Call,
+    call: Request,
     state: tenacity.RetryCallState,
     policy: RetryPolicy,
     on_retry: Callable[[RetryNotice], None] | None = None,
@@ -479,7 +327,7 @@ def _log_retry(
     )
 
 
-def _json_object(response: httpx.Response, call: _Call) -> dict[str, Any]:
+def _json_object(response: httpx.Response, call: Request) -> dict[str, Any]:
     try:
         data = response.json() if response.content else {}
     except ValueError:
@@ -491,14 +339,7 @@ def _json_object(response: httpx.Response, call: _Call) -> dict[str, Any]:
     return data
 
 
-class UnusableAnswerError(VertexTuningError):
-    """The service answered 200 with a body this client cannot use (not a validation traceback)."""
-
-
-_Parsed = TypeVar("_Parsed", bound=BaseModel)
-
-
-def _answer(model: type[_Parsed], data: dict[str, Any], call: _Call) -> _Parsed:
+def answer(model: type[_Parsed], data: dict[str, Any], call: Request) -> _Parsed:
     """The answer as `model`; one that does not fit is an UnusableAnswerError naming the call."""
     try:
         return model.model_validate(data)
@@ -518,200 +359,3 @@ def serving_location(endpoint_location: str, base_model: str | None) -> str:
     as the service gave it (unconfirmed: whether 3.x paths also say `locations/us`)."""
     model = catalogue.find_base_model(base_model) if base_model else None
     return model.serving_location(endpoint_location) if model is not None else endpoint_location
-
-
-def _job_name(name: str | TuningJobName) -> TuningJobName:
-    return name if isinstance(name, TuningJobName) else TuningJobName.parse(name)
-
-
-# --- responses of the metrics path (Vertex AI Experiments and TensorBoard) ---------------------
-
-
-class _Message(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
-
-
-class _Context(_Message):
-    metadata: dict[str, Any] = Field(default_factory=dict)
-
-
-class _Named(_Message):
-    name: str
-    display_name: str | None = None
-
-
-class _RunsPage(_Message):
-    tensorboard_runs: list[_Named] = Field(default_factory=list)
-
-
-class _TimeSeriesPage(_Message):
-    tensorboard_time_series: list[_Named] = Field(default_factory=list)
-
-
-class _Scalar(_Message):
-    value: float = 0.0
-
-
-class _DataPoint(_Message):
-    step: Int64 = 0
-    wall_time: LenientTimestamp = None
-    scalar: _Scalar = Field(default_factory=_Scalar)
-
-    def to_metric_point(self) -> MetricPoint:
-        return MetricPoint(step=self.step, value=self.scalar.value, wall_time=self.wall_time)
-
-
-def _readable_points(values: Any) -> Any:
-    """Each point that can be read; a malformed one is skipped (metrics are an optional extra)."""
-    if not isinstance(values, list):
-        return []
-    readable = []
-    for value in values:
-        try:
-            readable.append(_DataPoint.model_validate(value))
-        except ValidationError:
-            log.debug("skipping a metric point this client cannot read: %r", value)
-    return readable
-
-
-class _TimeSeriesData(_Message):
-    values: Annotated[list[_DataPoint], BeforeValidator(_readable_points)] = Field(default_factory=list)
-
-
-class _ReadTimeSeries(_Message):
-    time_series_data: _TimeSeriesData = Field(default_factory=_TimeSeriesData)
-
-
-# --- plain functions for programs and scripts -------------------------------------------------
-
-
-@contextmanager
-def _client_for(
-    project: str | None, location: str | None, client: VertexClient | None
-) -> Iterator[VertexClient]:
-    """The caller's client, or a new one from the environment, closed afterwards."""
-    if client is not None:
-        yield client
-        return
-    with VertexClient(resolve_settings(project=project, location=location)) as created:
-        yield created
-
-
-def list_tuning_jobs(
-    project: str | None = None,
-    location: str | None = None,
-    *,
-    state: JobState | str | None = None,
-    labels: Mapping[str, str] | None = None,
-    filter: str | None = None,
-    client: VertexClient | None = None,
-) -> list[TuningJob]:
-    """Tuning jobs in a project and location, optionally only those in `state` carrying `labels`.
-
-    The state and labels go into the service's AIP-160 filter and are checked again here, because
-    label filters are not confirmed to work on the real service.
-    """
-    wanted_state = _job_state(state) if state is not None else None
-    wanted_labels = dict(labels or {})
-    with _client_for(project, location, client) as active:
-        settings = active.settings
-        jobs = active.list_tuning_jobs(
-            project or settings.project,
-            location or settings.location,
-            filter=build_filter(state=wanted_state, labels=wanted_labels, extra=filter),
-        )
-        return [
-            job
-            for job in jobs
-            if (wanted_state is None or job.job_state is wanted_state)
-            and all((job.labels or {}).get(key) == value for key, value in wanted_labels.items())
-        ]
-
-
-def build_filter(
-    *, state: JobState | None = None, labels: Mapping[str, str] | None = None, extra: str | None = None
-) -> str | None:
-    """An AIP-160 filter: `state="JOB_STATE_RUNNING" AND labels.team="ml"`, ANDed with `extra`."""
-    terms = [f"({extra})"] if extra else []
-    if state is not None:
-        terms.append(f'state="{state.value}"')
-    for key, value in (labels or {}).items():
-        # Checked so that a label can never change the filter's meaning (no quotes, spaces, operators).
-        if not LABEL_KEY.fullmatch(key) or not LABEL_VALUE.fullmatch(value):
-            raise InvalidNameError(
-                f"label {key}={value!r} is not valid; keys and values are lowercase letters, digits, "
-                "'_' and '-' (up to 63 characters, keys start with a letter)"
-            )
-        terms.append(f'labels.{key}="{value}"')
-    return " AND ".join(terms) or None
-
-
-def _job_state(state: JobState | str) -> JobState:
-    if isinstance(state, JobState):
-        return state
-    name = state.upper()
-    try:
-        return JobState(name if name.startswith("JOB_STATE_") else f"JOB_STATE_{name}")
-    except ValueError:
-        known = ", ".join(member.short for member in JobState)
-        raise ValueError(f"unknown job state {state!r}; use one of {known}") from None
-
-
-def get_tuning_job(name: str, *, client: VertexClient | None = None) -> TuningJob:
-    """The tuning job `projects/{p}/locations/{l}/tuningJobs/{id}`, as the service has it now."""
-    job = _job_name(name)
-    with _client_for(job.project, job.location, client) as active:
-        return active.get_tuning_job(job)
-
-
-def cancel_tuning_job(name: str, *, client: VertexClient | None = None) -> None:
-    """Ask the service to cancel a tuning job; it moves to CANCELLING, then CANCELLED."""
-    job = _job_name(name)
-    with _client_for(job.project, job.location, client) as active:
-        active.cancel_tuning_job(job)
-
-
-def generate_content(
-    endpoint: str,
-    prompt: str | GenerateContentRequest,
-    *,
-    system_instruction: str | None = None,
-    temperature: float | None = None,
-    top_p: float | None = None,
-    top_k: float | None = None,
-    max_output_tokens: int | None = None,
-    candidate_count: int | None = None,
-    stop_sequences: list[str] | None = None,
-    base_model: str | None = None,
-    client: VertexClient | None = None,
-) -> GenerateContentResponse:
-    """Prompt a tuned model through its endpoint (a tuning job's `tuned_model_endpoint_name`).
-
-    `base_model`: the job's base model, so that a Gemini 3.x tuned model is called on its
-    multi-region host (`us` / `eu`)."""
-    target = EndpointName.parse(endpoint)
-    if isinstance(prompt, GenerateContentRequest):
-        request = prompt
-    else:
-        config = GenerationConfig(
-            temperature=temperature,
-            top_p=top_p,
-            top_k=top_k,
-            max_output_tokens=max_output_tokens,
-            candidate_count=candidate_count,
-            stop_sequences=stop_sequences,
-        )
-        request = GenerateContentRequest(
-            contents=[Content(role="user", parts=[Part(text=prompt)])],
-            system_instruction=Content(parts=[Part(text=system_instruction)]) if system_instruction else None,
-            generation_config=config if config.model_dump(exclude_none=True) else None,
-        )
-    with _client_for(target.project, target.location, client) as active:
-        return active.generate_content(target, request, base_model=base_model)
-
-
-def read_metrics(job_name: str, *, client: VertexClient | None = None) -> dict[str, list[MetricPoint]]:
-    """A tuning job's training metrics by name (`/train_total_loss`, ...), each sorted by step."""
-    job = _job_name(job_name)
-    with _client_for(job.project, job.location, client) as active:
-        return active.read_metrics(job)

@@ -1,16 +1,18 @@
 """The exceptions every part of the package raises, one family rooted at `VertexTuningError`.
 
 `ApiError` keeps what the service said (HTTP status, canonical status, message, details) and its
-subclasses are chosen from the canonical status by a table, so callers catch `NotFoundError` rather
-than compare strings. `str(error)` is one sentence a user can act on: the request's method and
-resource name, what the service said, and what to do next. No message ever carries a token: errors
-are built from the resource name and the response body, never from request headers.
-"""
+subclasses are chosen from the canonical status by one table (`STATUS_CODES`: name, google.rpc.Code
+number, HTTP status, class, hint), which the emulator answers from too, so callers catch
+`NotFoundError` rather than compare strings. `str(error)` is one sentence a user can act on: the
+request's method and resource name, what the service said, and what to do next. No message ever
+carries a token: errors are built from the resource name and the response body, never from request
+headers."""
 
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
 import httpx
 
@@ -51,8 +53,6 @@ def _rebuild(error_class: type[_StructuredError], state: dict[str, Any]) -> _Str
 class ApiError(_StructuredError):
     """The service answered with an error."""
 
-    hint: ClassVar[str] = ""
-
     def __init__(
         self,
         *,
@@ -73,6 +73,11 @@ class ApiError(_StructuredError):
         self.retry_after = retry_after
         super().__init__(self._sentence())
 
+    @property
+    def hint(self) -> str:
+        """What to do next, as the status table says for this class ("" when it says nothing)."""
+        return _HINTS.get(type(self), "")
+
     def _sentence(self) -> str:
         request = f"{self.method} {self.resource}".strip() or "the request"
         # The service's message is quoted verbatim: users search for it.
@@ -84,119 +89,177 @@ class ApiError(_StructuredError):
         cls, response: httpx.Response, *, method: str, resource: str, retry_after: float | None = None
     ) -> ApiError:
         """The typed error for a non-2xx response, from Google's error envelope or the bare body."""
-        status, message, details = _parse_envelope(response)
-        error_class = ERROR_CLASSES.get(status, ApiError)
+        said = _parse_envelope(response)
+        error_class = ERROR_CLASSES.get(said["status"], ApiError)
         return error_class(
             http_status=response.status_code,
-            status=status,
-            message=message,
-            details=details,
+            **said,
             method=method,
             resource=resource,
             retry_after=retry_after,
         )
 
 
+# One class per canonical status that callers catch; what each says to do is in the table below.
 class InvalidArgumentError(ApiError):
-    hint = "fix the input the message names and run again"
+    """INVALID_ARGUMENT: the request itself is wrong."""
 
 
 class FailedPreconditionError(ApiError):
-    hint = "the resource is not in a state that allows this call; check its current state"
+    """FAILED_PRECONDITION: the resource's state does not allow the call (e.g. cancel a finished job)."""
 
 
 class OutOfRangeError(ApiError):
-    hint = "fix the input the message names and run again"
+    """OUT_OF_RANGE: a value past what the service accepts."""
 
 
 class NotFoundError(ApiError):
-    hint = "check the name, project and location"
+    """NOT_FOUND: no such resource."""
 
 
 class AlreadyExistsError(ApiError):
-    pass
+    """ALREADY_EXISTS: the resource was made before."""
 
 
 class AbortedError(ApiError):
-    hint = "another change happened at the same time; run again"
+    """ABORTED: a concurrent change won."""
 
 
 class PermissionDeniedError(ApiError):
-    hint = (
-        "check that the caller (or the impersonated service account) has the role the call needs "
-        "(Vertex AI User on the project; Storage Object Creator on a staging bucket) and that the API "
-        "is enabled"
-    )
+    """PERMISSION_DENIED: the caller lacks a role, or the API is not enabled."""
 
 
 class UnauthenticatedError(ApiError):
-    hint = "refresh credentials with `gcloud auth application-default login`"
+    """UNAUTHENTICATED: no credentials, or stale ones."""
 
 
 class ResourceExhaustedError(ApiError):
-    hint = "a quota or rate limit was hit; wait and retry, or request more quota for the project"
+    """RESOURCE_EXHAUSTED: a quota or rate limit."""
 
 
 class CancelledError(ApiError):
-    pass
+    """CANCELLED: the request was cancelled before it completed."""
 
 
 class InternalError(ApiError):
-    hint = "the service failed; retry later"
+    """INTERNAL or DATA_LOSS: the service failed."""
 
 
 class UnavailableError(ApiError):
-    hint = "the service is unavailable; retry later"
+    """UNAVAILABLE: the service is down for now."""
 
 
 class DeadlineExceededError(ApiError):
-    hint = "the service timed out; retry later"
+    """DEADLINE_EXCEEDED: the service ran out of time."""
 
 
 class UnimplementedError(ApiError):
-    hint = "this API version or location may not support the call"
+    """UNIMPLEMENTED: not served by this API version or location."""
 
+
+@dataclass(frozen=True)
+class StatusCode:
+    """One canonical status: its google.rpc.Code number, Google's HTTP status for it, the class the
+    client raises, what to tell the user, and which bare HTTP statuses (a proxy's page, no envelope)
+    mean it."""
+
+    name: str
+    number: int
+    http_status: int
+    error_class: type[ApiError] = ApiError
+    hint: str = ""
+    means_http: tuple[int, ...] = ()
+
+
+_FIX_INPUT = "fix the input the message names and run again"
+
+STATUS_CODES: tuple[StatusCode, ...] = (
+    StatusCode("CANCELLED", 1, 499, CancelledError, means_http=(499,)),
+    StatusCode("UNKNOWN", 2, 500),
+    StatusCode("INVALID_ARGUMENT", 3, 400, InvalidArgumentError, _FIX_INPUT, means_http=(400,)),
+    StatusCode(
+        "DEADLINE_EXCEEDED", 4, 504, DeadlineExceededError, "the service timed out; retry later", (504,)
+    ),
+    StatusCode("NOT_FOUND", 5, 404, NotFoundError, "check the name, project and location", (404,)),
+    StatusCode("ALREADY_EXISTS", 6, 409, AlreadyExistsError),
+    StatusCode(
+        "PERMISSION_DENIED",
+        7,
+        403,
+        PermissionDeniedError,
+        "check that the caller (or the impersonated service account) has the role the call needs "
+        "(Vertex AI User on the project; Storage Object Creator on a staging bucket) and that the API "
+        "is enabled",
+        (403,),
+    ),
+    StatusCode(
+        "RESOURCE_EXHAUSTED",
+        8,
+        429,
+        ResourceExhaustedError,
+        "a quota or rate limit was hit; wait and retry, or request more quota for the project",
+        (429,),
+    ),
+    # Google documents 400 for it; a 412 page from a proxy means it too.
+    StatusCode(
+        "FAILED_PRECONDITION",
+        9,
+        400,
+        FailedPreconditionError,
+        "the resource is not in a state that allows this call; check its current state",
+        (412,),
+    ),
+    StatusCode(
+        "ABORTED", 10, 409, AbortedError, "another change happened at the same time; run again", (409,)
+    ),
+    StatusCode("OUT_OF_RANGE", 11, 400, OutOfRangeError, _FIX_INPUT),
+    StatusCode(
+        "UNIMPLEMENTED",
+        12,
+        501,
+        UnimplementedError,
+        "this API version or location may not support the call",
+        (501,),
+    ),
+    StatusCode("INTERNAL", 13, 500, InternalError, "the service failed; retry later", (500,)),
+    StatusCode(
+        "UNAVAILABLE", 14, 503, UnavailableError, "the service is unavailable; retry later", (502, 503)
+    ),
+    StatusCode("DATA_LOSS", 15, 500, InternalError, "the service failed; retry later"),
+    StatusCode(
+        "UNAUTHENTICATED",
+        16,
+        401,
+        UnauthenticatedError,
+        "refresh credentials with `gcloud auth application-default login`",
+        (401,),
+    ),
+)
+"""google.rpc.Code, the one table the client's error mapping and the emulator's answers derive from."""
+
+STATUS_BY_NAME: dict[str, StatusCode] = {code.name: code for code in STATUS_CODES}
 
 ERROR_CLASSES: dict[str, type[ApiError]] = {
-    "INVALID_ARGUMENT": InvalidArgumentError,
-    "FAILED_PRECONDITION": FailedPreconditionError,
-    "OUT_OF_RANGE": OutOfRangeError,
-    "NOT_FOUND": NotFoundError,
-    "ALREADY_EXISTS": AlreadyExistsError,
-    "ABORTED": AbortedError,
-    "PERMISSION_DENIED": PermissionDeniedError,
-    "UNAUTHENTICATED": UnauthenticatedError,
-    "RESOURCE_EXHAUSTED": ResourceExhaustedError,
-    "CANCELLED": CancelledError,
-    "INTERNAL": InternalError,
-    "DATA_LOSS": InternalError,
-    "UNAVAILABLE": UnavailableError,
-    "DEADLINE_EXCEEDED": DeadlineExceededError,
-    "UNIMPLEMENTED": UnimplementedError,
+    code.name: code.error_class for code in STATUS_CODES if code.error_class is not ApiError
 }
 """Canonical status (google.rpc.Code name) to exception class."""
 
-STATUS_BY_HTTP: dict[int, str] = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    409: "ABORTED",
-    412: "FAILED_PRECONDITION",
-    429: "RESOURCE_EXHAUSTED",
-    499: "CANCELLED",
-    500: "INTERNAL",
-    501: "UNIMPLEMENTED",
-    502: "UNAVAILABLE",
-    503: "UNAVAILABLE",
-    504: "DEADLINE_EXCEEDED",
-}
+STATUS_BY_HTTP: dict[int, str] = {http: code.name for code in STATUS_CODES for http in code.means_http}
 """The canonical status an HTTP status maps to, for bodies without an envelope (a proxy's page)."""
+
+_HINTS: dict[type[ApiError], str] = {code.error_class: code.hint for code in STATUS_CODES if code.hint}
 
 _MAX_BODY_IN_MESSAGE = 300
 
 
-def _parse_envelope(response: httpx.Response) -> tuple[str, str, list[dict[str, Any]]]:
+class _Said(TypedDict):
+    status: str
+    message: str
+    details: list[dict[str, Any]]
+
+
+def _parse_envelope(response: httpx.Response) -> _Said:
+    """What the service said: its envelope's status, message and details, or the bare body's."""
     code = response.status_code
     fallback_status = STATUS_BY_HTTP.get(code, "INTERNAL" if code >= 500 else "UNKNOWN")
     try:
@@ -205,14 +268,18 @@ def _parse_envelope(response: httpx.Response) -> tuple[str, str, list[dict[str, 
         error = None
     if not isinstance(error, dict):
         body = response.text.strip()[:_MAX_BODY_IN_MESSAGE]
-        return fallback_status, body or response.reason_phrase or "no message", []
+        return {
+            "status": fallback_status,
+            "message": body or response.reason_phrase or "no message",
+            "details": [],
+        }
     status = error.get("status")
     details = error.get("details")
-    return (
-        status if isinstance(status, str) and status else fallback_status,
-        str(error.get("message") or response.reason_phrase or "no message"),
-        [item for item in details if isinstance(item, dict)] if isinstance(details, list) else [],
-    )
+    return {
+        "status": status if isinstance(status, str) and status else fallback_status,
+        "message": str(error.get("message") or response.reason_phrase or "no message"),
+        "details": [item for item in details if isinstance(item, dict)] if isinstance(details, list) else [],
+    }
 
 
 class TransportError(_StructuredError):
@@ -238,4 +305,37 @@ class AmbiguousCreateError(TransportError):
         return (
             f"{self.method} {self.resource} was sent but its answer was lost ({self.reason}); "
             "the tuning job may have been created, so look it up by its labels before creating another."
+        )
+
+
+class UnusableAnswerError(VertexTuningError):
+    """The service answered 200 with a body this client cannot use (not a validation traceback)."""
+
+
+# --- what waiting for a tuning job can end in (lifecycle) ----------------------------------------
+
+
+class TuningJobFailedError(VertexTuningError):
+    """The job ended in a state other than SUCCEEDED."""
+
+
+class WaitTimeoutError(VertexTuningError):
+    """The wait's deadline passed; the job keeps running and the next create adopts it."""
+
+
+class WaitInterruptedError(VertexTuningError):
+    """Waiting failed (an error polling could not ride through); the job keeps running."""
+
+    def __init__(self, job_name: str, error: Exception) -> None:
+        if isinstance(error, EngineCancelledError):
+            super().__init__(
+                f"Pulumi was interrupted (Ctrl-C): stopped waiting for tuning job {job_name}, which keeps "
+                "running. Run `pulumi up` again to adopt it (the next create never starts a second job), "
+                f"or stop it with `vertex-tuning jobs cancel {job_name}`."
+            )
+            return
+        super().__init__(
+            f"Tuning job {job_name} keeps running, but waiting for it failed: {error}. Fix that, then run "
+            "`pulumi up` again: the next create adopts this job, it never starts a second one. If it is "
+            f"no longer wanted, stop it with `vertex-tuning jobs cancel {job_name}`."
         )

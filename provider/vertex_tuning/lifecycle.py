@@ -22,14 +22,12 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
-from . import names, progress, wire
-from .client import MetricPoint
+from . import progress, wire
 from .errors import (
     AmbiguousCreateError,
     ApiError,
     ConfigurationError,
     DeadlineExceededError,
-    EngineCancelledError,
     FailedPreconditionError,
     InternalError,
     InvalidArgumentError,
@@ -37,9 +35,13 @@ from .errors import (
     NotFoundError,
     ResourceExhaustedError,
     TransportError,
+    TuningJobFailedError,
     UnavailableError,
     VertexTuningError,
+    WaitTimeoutError,
 )
+from .metrics_reader import MetricPoint
+from .names import LocationName, TuningJobName
 from .polling import DEFAULT_POLICY, PollPolicy
 from .progress import stderr_line as stderr_line  # re-exported: the provider writes with it too
 from .spec import ID_LABEL
@@ -68,43 +70,17 @@ DEFAULT_CANCEL_TIMEOUT = 30 * 60.0
 class JobClient(Protocol):
     """The part of `client.VertexClient` the lifecycle uses (a fake in unit tests)."""
 
-    def create_tuning_job(self, project: str, location: str, job: wire.TuningJob) -> wire.TuningJob: ...
+    def create_tuning_job(self, parent: LocationName, job: wire.TuningJob) -> wire.TuningJob: ...
 
-    def get_tuning_job(self, name: str) -> wire.TuningJob: ...
+    def get_tuning_job(self, name: TuningJobName) -> wire.TuningJob: ...
 
     def list_tuning_jobs(
-        self, project: str, location: str, *, filter: str | None = None, page_size: int | None = None
+        self, parent: LocationName, *, filter: str | None = None, page_size: int | None = None
     ) -> Iterator[wire.TuningJob]: ...
 
-    def cancel_tuning_job(self, name: str) -> None: ...
+    def cancel_tuning_job(self, name: TuningJobName) -> None: ...
 
     def read_metrics(self, job: wire.TuningJob) -> dict[str, list[MetricPoint]]: ...
-
-
-class TuningJobFailedError(VertexTuningError):
-    """The job ended in a state other than SUCCEEDED."""
-
-
-class WaitTimeoutError(VertexTuningError):
-    """The wait's deadline passed; the job keeps running and the next create adopts it."""
-
-
-class WaitInterruptedError(VertexTuningError):
-    """Waiting failed (an error polling could not ride through); the job keeps running."""
-
-    def __init__(self, job_name: str, error: Exception) -> None:
-        if isinstance(error, EngineCancelledError):
-            super().__init__(
-                f"Pulumi was interrupted (Ctrl-C): stopped waiting for tuning job {job_name}, which keeps "
-                "running. Run `pulumi up` again to adopt it (the next create never starts a second job), "
-                f"or stop it with `vertex-tuning jobs cancel {job_name}`."
-            )
-            return
-        super().__init__(
-            f"Tuning job {job_name} keeps running, but waiting for it failed: {error}. Fix that, then run "
-            "`pulumi up` again: the next create adopts this job, it never starts a second one. If it is "
-            f"no longer wanted, stop it with `vertex-tuning jobs cancel {job_name}`."
-        )
 
 
 _NEXT_STEPS = {
@@ -139,14 +115,12 @@ class Lifecycle:
     late_commit_lookup_delays: tuple[float, ...] = LATE_COMMIT_LOOKUP_DELAYS
     heartbeat_seconds: float = progress.DEFAULT_HEARTBEAT_SECONDS
     """Longest silence while waiting (`progress.Heartbeat`)."""
-    _states: dict[str, JobState] = field(default_factory=dict, init=False, repr=False)
+    _changes: progress.StateChanges = field(default_factory=progress.StateChanges, init=False, repr=False)
     """The last state reported per job: a Lifecycle serves one operation, so this is never shared."""
 
     # --- create ---------------------------------------------------------------------------
 
-    def create_new(
-        self, job: wire.TuningJob, project: str, location: str, seen: set[str | None]
-    ) -> wire.TuningJob:
+    def create_new(self, job: wire.TuningJob, parent: LocationName, seen: set[str | None]) -> wire.TuningJob:
         """Create the job; after a lost or unusable answer, look it up before ever sending it again.
 
         `seen` names the labelled jobs that existed before: a new one after a lost answer is ours.
@@ -154,37 +128,37 @@ class Lifecycle:
         label = (job.labels or {})[ID_LABEL]
         for attempt in (1, 2):
             try:
-                return self._submit(job, project, location)
+                return self._submit(job, parent)
             except AmbiguousCreateError as error:
                 self.log(f"the answer to the create was lost ({error.reason}); looking the job up")
                 lost = error
-            made = self._find_new_job(project, location, label, seen, self.ambiguous_lookup_delays)
+            made = self._find_new_job(parent, label, seen, self.ambiguous_lookup_delays)
             if made is None and attempt == 2:
                 self.log("still no job; looking for a late commit before giving up")
-                made = self._find_new_job(project, location, label, seen, self.late_commit_lookup_delays)
+                made = self._find_new_job(parent, label, seen, self.late_commit_lookup_delays)
             if made is not None:
                 self.log(f"found {made.name}: the create had gone through; adopting it")
                 return made
             if attempt == 1:
                 self.log("no job was created; sending the create again")
         raise TuningJobFailedError(
-            f"The answer to a create in {location} was lost twice ({lost.reason}) and no job turned up; "
-            "one may still appear. Run `pulumi up` again: it adopts the job if one was made, cancels any "
+            f"The answer to a create in {parent.location} was lost twice ({lost.reason}) and no job turned "
+            "up; one may still appear. Run `pulumi up` again: it adopts the job if one was made, cancels any "
             "second one, and creates it otherwise."
         ) from lost
 
-    def _submit(self, job: wire.TuningJob, project: str, location: str) -> wire.TuningJob:
+    def _submit(self, job: wire.TuningJob, parent: LocationName) -> wire.TuningJob:
         """One create; an answer that names no job (truncated, HTML, `{}`) is as good as lost."""
-        resource = f"projects/{project}/locations/{location}/tuningJobs"
+        resource = f"{parent}/tuningJobs"
         try:
-            created = self.client.create_tuning_job(project, location, job)
+            created = self.client.create_tuning_job(parent, job)
         except (ApiError, TransportError, ConfigurationError):
             raise  # a refusal, a lost answer, or a request never sent: each says what it is
         except (VertexTuningError, ValidationError) as error:
             reason = f"an unusable answer: {_first_line(error)}"
             raise AmbiguousCreateError(method="POST", resource=resource, reason=reason) from error
         try:
-            names.TuningJobName.parse(created.name)
+            TuningJobName.parse(created.name)
         except InvalidNameError:
             reason = "an answer naming no job" + (
                 f" ({created.name!r} is not a job name)" if created.name else ""
@@ -193,14 +167,14 @@ class Lifecycle:
         return created
 
     def _find_new_job(
-        self, project: str, location: str, label: str, seen: set[str | None], delays: tuple[float, ...]
+        self, parent: LocationName, label: str, seen: set[str | None], delays: tuple[float, ...]
     ) -> wire.TuningJob | None:
         """The labelled job that was not there before the lost create, in any state (it is ours)."""
         lookups_failed = 0
         for delay in delays:
             self.sleep(delay)
             try:
-                new = [job for job in self.labelled_jobs(project, location, label) if job.name not in seen]
+                new = [job for job in self.labelled_jobs(parent, label) if job.name not in seen]
             except TRANSIENT_ERRORS:
                 lookups_failed += 1
                 continue
@@ -209,20 +183,18 @@ class Lifecycle:
         if lookups_failed:
             # Absence is proven only by lookups that answered; without that, never risk a second job.
             raise TuningJobFailedError(
-                f"A create in {location} was sent but its answer was lost, and {lookups_failed} of "
+                f"A create in {parent.location} was sent but its answer was lost, and {lookups_failed} of "
                 f"{len(delays)} lookups failed too, so whether a job exists is "
                 "unknown. Run `pulumi up` again: it adopts the job if it exists and creates it otherwise."
             )
         return None
 
-    def labelled_jobs(self, project: str, location: str, label: str) -> list[wire.TuningJob]:
+    def labelled_jobs(self, parent: LocationName, label: str) -> list[wire.TuningJob]:
         """Jobs carrying the label, checked locally too: label filters are not confirmed to work."""
         try:
-            jobs = list(
-                self.client.list_tuning_jobs(project, location, filter=f'labels.{ID_LABEL}="{label}"')
-            )
+            jobs = list(self.client.list_tuning_jobs(parent, filter=f'labels.{ID_LABEL}="{label}"'))
         except InvalidArgumentError:
-            jobs = list(self.client.list_tuning_jobs(project, location))
+            jobs = list(self.client.list_tuning_jobs(parent))
         return [job for job in jobs if (job.labels or {}).get(ID_LABEL) == label]
 
     # --- wait -----------------------------------------------------------------------------
@@ -269,7 +241,7 @@ class Lifecycle:
         for delay in self.policy.delays_until(start + timeout_seconds, self.clock):
             heartbeat.pause(delay, self.sleep)
             try:
-                job = self.client.get_tuning_job(str(job.name))
+                job = self.client.get_tuning_job(TuningJobName.parse(job.name))
             except TRANSIENT_ERRORS as error:
                 failing_since = self._ride_through(error, failing_since)
                 continue
@@ -292,21 +264,13 @@ class Lifecycle:
         return failing_since
 
     def _report(self, job: wire.TuningJob, start: float, *, first: bool = False) -> None:
-        """One line when a job's state changes; the first line also links to the console."""
-        name, state = str(job.name), job.job_state
-        if not first and self._states.get(name) is state:
-            return
-        self._states[name] = state
-        line = f"{name} is {state.short} after {progress.duration(self.clock() - start)}"
-        if progress.detail(job):
-            line += f" ({progress.detail(job)})"
-        if first:
-            line += f"; follow it at {names.console_url(name)}"
-        self.log(line)
+        line = self._changes.line(job, self.clock() - start, first=first)
+        if line is not None:
+            self.log(line)
 
     # --- cancel ---------------------------------------------------------------------------
 
-    def cancel_and_wait(self, name: str) -> wire.TuningJob | None:
+    def cancel_and_wait(self, name: TuningJobName) -> wire.TuningJob | None:
         """Cancel a running job and wait until it stops; leave a finished one alone; None if it is gone."""
         try:
             job = self.client.get_tuning_job(name)

@@ -35,14 +35,16 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from . import catalogue, spec, wire
-from .errors import FailedPreconditionError, NotFoundError, VertexTuningError
-from .lifecycle import (
-    TRANSIENT_ERRORS,
-    Lifecycle,
+from .errors import (
+    FailedPreconditionError,
+    NotFoundError,
     TuningJobFailedError,
+    VertexTuningError,
     WaitInterruptedError,
     WaitTimeoutError,
 )
+from .lifecycle import TRANSIENT_ERRORS, Lifecycle
+from .names import LocationName, TuningJobName
 
 JobState = wire.JobState
 
@@ -200,9 +202,10 @@ class Claim:
         self._legacy_label = spec.identity_label(first_release)
 
     @property
-    def _project(self) -> str:
+    def _parent(self) -> LocationName:
+        """Where the resource's jobs live; the spec's project and location were validated at check."""
         assert self.job_spec.project is not None
-        return self.job_spec.project
+        return LocationName(self.job_spec.project, self.job_spec.location)
 
     def take(self, timeout_seconds: float) -> wire.TuningJob:
         """The resource's job once SUCCEEDED (decisions 1-3), after settling who owns what."""
@@ -217,7 +220,7 @@ class Claim:
 
     def submit_or_adopt(self) -> wire.TuningJob:
         """Adopt the resource's live job if there is one, else create it; then settle duplicates."""
-        labelled = self.lifecycle.labelled_jobs(self._project, self.job_spec.location, self.label)
+        labelled = self.lifecycle.labelled_jobs(self._parent, self.label)
         adoptable = self._ours(labelled)
         if not adoptable and self._legacy_label != self.label:
             adoptable = self._legacy_jobs()
@@ -228,9 +231,7 @@ class Claim:
             )
             return self.reconcile(chosen)
         request = spec.to_wire(self.job_spec, label=self.label)
-        created = self.lifecycle.create_new(
-            request, self._project, self.job_spec.location, seen={job.name for job in labelled}
-        )
+        created = self.lifecycle.create_new(request, self._parent, seen={job.name for job in labelled})
         return self.reconcile(created)
 
     def reconcile(self, mine: wire.TuningJob) -> wire.TuningJob:
@@ -239,7 +240,7 @@ class Claim:
         A failed lookup settles nothing and is tried again on the next poll."""
         self.current = mine
         try:
-            found = self.lifecycle.labelled_jobs(self._project, self.job_spec.location, self.label)
+            found = self.lifecycle.labelled_jobs(self._parent, self.label)
         except TRANSIENT_ERRORS:
             return mine
         live = {job.name: job for job in self._ours(found)}
@@ -272,7 +273,7 @@ class Claim:
 
     def _legacy_jobs(self) -> list[wire.TuningJob]:
         """Live jobs the first release started for this resource (adopted, never cancelled)."""
-        labelled = self.lifecycle.labelled_jobs(self._project, self.job_spec.location, self._legacy_label)
+        labelled = self.lifecycle.labelled_jobs(self._parent, self._legacy_label)
         since = self._predecessor.created if self._predecessor else None
         # That release told a replacement's job from an earlier generation by creation time.
         return [
@@ -283,7 +284,7 @@ class Claim:
 
     def _cancel_duplicate(self, job: wire.TuningJob, winner: wire.TuningJob) -> None:
         try:
-            self.lifecycle.client.cancel_tuning_job(str(job.name))
+            self.lifecycle.client.cancel_tuning_job(TuningJobName.parse(job.name))
         except (NotFoundError, FailedPreconditionError):
             return  # gone or finished meanwhile: nothing left to stop
         except TRANSIENT_ERRORS as error:

@@ -1,6 +1,6 @@
 """What someone waiting for a job sees: progress lines on stderr, which `pulumi up` shows.
 
-A wait prints a line when the job's state changes (`lifecycle`), a heartbeat at least every
+A wait prints a line when the job's state changes (`StateChanges`), a heartbeat at least every
 `DEFAULT_HEARTBEAT_SECONDS` in between (state, the v1beta1 detailed state and completed steps
 and epochs when the service reports them, elapsed time, the console link), and a line for every
 retry that waits (`retry_line`, the client's `on_retry` hook). So a wait is never silent for
@@ -107,3 +107,23 @@ class Heartbeat:
             if remaining <= 0:
                 return
             sleep(min(remaining, self._last_line + self.every - now))
+
+
+@dataclass
+class StateChanges:
+    """The wait's state-change lines: one when a job's state changes, the first with its console link."""
+
+    _states: dict[str, wire.JobState] = field(default_factory=dict)
+
+    def line(self, job: wire.TuningJob, elapsed: float, *, first: bool = False) -> str | None:
+        """The line to print for `job` now, or None when its state is the one last reported."""
+        name, state = str(job.name), job.job_state
+        if not first and self._states.get(name) is state:
+            return None
+        self._states[name] = state
+        line = f"{name} is {state.short} after {duration(elapsed)}"
+        if detail(job):
+            line += f" ({detail(job)})"
+        if first:
+            line += f"; follow it at {names.console_url(name)}"
+        return line

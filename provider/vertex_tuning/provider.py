@@ -179,7 +179,7 @@ class TuningJobProvider(ResourceProvider):
         ownership.DEPLOYMENT.saw(id_)
         lifecycle = self._lifecycle_for(id_, props)
         try:
-            job = lifecycle.client.get_tuning_job(id_)
+            job = lifecycle.client.get_tuning_job(names.TuningJobName.parse(id_))
         except NotFoundError:
             return ReadResult("", {})
         _note_retired_base_model(job)
@@ -205,7 +205,7 @@ class TuningJobProvider(ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Cancel a running job and wait until it stops; leave a finished one; a missing one is fine."""
         ownership.DEPLOYMENT.saw(id_)
-        self._lifecycle_for(id_, props).cancel_and_wait(id_)
+        self._lifecycle_for(id_, props).cancel_and_wait(names.TuningJobName.parse(id_))
 
     # --- helpers --------------------------------------------------------------------------
 

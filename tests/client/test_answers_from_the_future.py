@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 
 from vertex_tuning import wire
 from vertex_tuning.cli import app, register_commands
-from vertex_tuning.client import UnusableAnswerError, VertexClient
-from vertex_tuning.errors import VertexTuningError
+from vertex_tuning.client import VertexClient
+from vertex_tuning.errors import UnusableAnswerError, VertexTuningError
+from vertex_tuning.names import EndpointName, LocationName, TuningJobName
 from vertex_tuning.provider import job_outputs
 
 ENDPOINT = f"projects/{PROJECT}/locations/{LOCATION}/endpoints/77"
@@ -71,7 +72,9 @@ def test_create_keeps_every_value_it_does_not_know_as_text(
     make_client: ClientFactory, recorder: Recorder
 ) -> None:
     recorder.script(httpx.Response(200, json=future_job()))
-    job = make_client().create_tuning_job(PROJECT, LOCATION, wire.TuningJob(base_model="gemini-3.5-flash"))
+    job = make_client().create_tuning_job(
+        LocationName(PROJECT, LOCATION), wire.TuningJob(base_model="gemini-3.5-flash")
+    )
     assert job.job_state.value == "JOB_STATE_HIBERNATING" and not job.job_state.is_known
     assert not job.job_state.is_terminal
     assert job.detailed_state is not None and job.detailed_state.value == "TUNING_JOB_STATE_DREAMING"
@@ -90,8 +93,8 @@ def test_create_keeps_every_value_it_does_not_know_as_text(
 @pytest.mark.parametrize(
     "call",
     [
-        lambda client: client.get_tuning_job(JOB_NAME),
-        lambda client: next(iter(client.list_tuning_jobs(PROJECT, LOCATION))),
+        lambda client: client.get_tuning_job(TuningJobName.parse(JOB_NAME)),
+        lambda client: next(iter(client.list_tuning_jobs(LocationName(PROJECT, LOCATION)))),
     ],
     ids=["get", "list"],
 )
@@ -113,7 +116,7 @@ def test_get_and_list_read_a_job_from_the_future(
 
 def test_cancel_accepts_any_object_as_its_answer(make_client: ClientFactory, recorder: Recorder) -> None:
     recorder.script(httpx.Response(200, json={"operation": "projects/p/operations/1", "done": False}))
-    make_client().cancel_tuning_job(JOB_NAME)
+    make_client().cancel_tuning_job(TuningJobName.parse(JOB_NAME))
     assert recorder.requests[-1].url.path.endswith(":cancel")
 
 
@@ -121,7 +124,7 @@ def test_generate_content_keeps_new_finish_reasons_and_ratings(
     make_client: ClientFactory, recorder: Recorder
 ) -> None:
     recorder.script(httpx.Response(200, json=FUTURE_ANSWER))
-    answer = make_client().generate_content(ENDPOINT, wire.GenerateContentRequest())
+    answer = make_client().generate_content(EndpointName.parse(ENDPOINT), wire.GenerateContentRequest())
     candidate = answer.candidates[0]
     assert answer.text == "hello" and candidate.finish_reason == "SPII"
     assert wire.FinishReason(candidate.finish_reason).is_known  # SPII is declared now
@@ -199,15 +202,15 @@ def test_every_enum_keeps_a_value_it_does_not_know(
     recorder.script(httpx.Response(200, json=answer(value)))
     client = make_client()
     if enum in (wire.JobState, wire.TuningJobState, wire.AdapterSize):
-        parsed = read(client.get_tuning_job(JOB_NAME))
+        parsed = read(client.get_tuning_job(TuningJobName.parse(JOB_NAME)))
     else:
-        parsed = read(client.generate_content(ENDPOINT, wire.GenerateContentRequest()))
+        parsed = read(client.generate_content(EndpointName.parse(ENDPOINT), wire.GenerateContentRequest()))
     assert isinstance(parsed, enum) and parsed.value == str(value) and not parsed.is_known
 
 
 def test_known_enum_numbers_still_become_names(make_client: ClientFactory, recorder: Recorder) -> None:
     recorder.script(httpx.Response(200, json=job_json(state=4)))  # $alt=json;enum-encoding=int
-    assert make_client().get_tuning_job(JOB_NAME).job_state is wire.JobState.SUCCEEDED
+    assert make_client().get_tuning_job(TuningJobName.parse(JOB_NAME)).job_state is wire.JobState.SUCCEEDED
 
 
 def test_what_users_type_stays_strict() -> None:
@@ -218,20 +221,26 @@ def test_what_users_type_stays_strict() -> None:
 @pytest.mark.parametrize(
     ("answer", "call", "named"),
     [
-        (job_json(name=5, tunedModel="x"), lambda c: c.get_tuning_job(JOB_NAME), f"GET {JOB_NAME}"),
+        (
+            job_json(name=5, tunedModel="x"),
+            lambda c: c.get_tuning_job(TuningJobName.parse(JOB_NAME)),
+            f"GET {JOB_NAME}",
+        ),
         (
             {"tuningJobs": [{"name": ["x"]}]},
-            lambda c: list(c.list_tuning_jobs(PROJECT, LOCATION)),
+            lambda c: list(c.list_tuning_jobs(LocationName(PROJECT, LOCATION))),
             f"GET projects/{PROJECT}/locations/{LOCATION}/tuningJobs",
         ),
         (
             {"name": {"a": 1}},
-            lambda c: c.create_tuning_job(PROJECT, LOCATION, wire.TuningJob(base_model="gemini-3.5-flash")),
+            lambda c: c.create_tuning_job(
+                LocationName(PROJECT, LOCATION), wire.TuningJob(base_model="gemini-3.5-flash")
+            ),
             f"POST projects/{PROJECT}/locations/{LOCATION}/tuningJobs",
         ),
         (
             {"candidates": "none"},
-            lambda c: c.generate_content(ENDPOINT, wire.GenerateContentRequest()),
+            lambda c: c.generate_content(EndpointName.parse(ENDPOINT), wire.GenerateContentRequest()),
             f"POST {ENDPOINT}:generateContent",
         ),
     ],
@@ -282,7 +291,7 @@ def test_metrics_skip_points_they_cannot_read(make_client: ClientFactory, record
         {"step": "4", "wallTime": "whenever", "scalar": {"value": 1.0}, "histogram": {}},
     ]
     recorder.script(_metrics_answers(points))
-    metrics = make_client().read_metrics(JOB_NAME)
+    metrics = make_client().read_metrics(TuningJobName.parse(JOB_NAME))
     assert [(point.step, point.value) for point in metrics["/train_total_loss"]] == [(1, 2.0), (4, 1.0)]
 
 
@@ -291,7 +300,7 @@ def test_an_unusable_metrics_answer_is_an_error_naming_the_call(
 ) -> None:
     recorder.script(_metrics_answers([], context={"metadata": "not a map"}))
     with pytest.raises(UnusableAnswerError, match=f"^GET {EXPERIMENT}"):
-        make_client().read_metrics(JOB_NAME)
+        make_client().read_metrics(TuningJobName.parse(JOB_NAME))
 
 
 # --- the CLI's list and get ---------------------------------------------------------------------

@@ -7,9 +7,10 @@ import httpx
 import pytest
 from client_fakes import JOB_NAME, LOCATION, PROJECT, ClientFactory, Recorder, job_json
 
-from vertex_tuning import client as client_module
-from vertex_tuning.client import build_filter
+from vertex_tuning import api
+from vertex_tuning.api import build_filter
 from vertex_tuning.errors import InvalidNameError, VertexTuningError
+from vertex_tuning.names import EndpointName, LocationName, TuningJobName
 from vertex_tuning.wire import GenerateContentRequest, JobState, TuningJob
 
 HOST = "us-central1-aiplatform.googleapis.com"
@@ -23,11 +24,15 @@ def test_each_call_uses_the_documented_method_and_path(
     recorder.script(httpx.Response(200, json=job_json()))
     client = make_client()
 
-    client.create_tuning_job(PROJECT, LOCATION, TuningJob(base_model="gemini-3.1-flash-lite"))
-    client.get_tuning_job(JOB_NAME)
-    list(client.list_tuning_jobs(PROJECT, LOCATION, filter='state="JOB_STATE_RUNNING"', page_size=50))
-    client.cancel_tuning_job(JOB_NAME)
-    client.generate_content(ENDPOINT, GenerateContentRequest())
+    client.create_tuning_job(LocationName(PROJECT, LOCATION), TuningJob(base_model="gemini-3.1-flash-lite"))
+    client.get_tuning_job(TuningJobName.parse(JOB_NAME))
+    list(
+        client.list_tuning_jobs(
+            LocationName(PROJECT, LOCATION), filter='state="JOB_STATE_RUNNING"', page_size=50
+        )
+    )
+    client.cancel_tuning_job(TuningJobName.parse(JOB_NAME))
+    client.generate_content(EndpointName.parse(ENDPOINT), GenerateContentRequest())
 
     assert [(r.method, r.url.host, r.url.path) for r in recorder.requests] == [
         ("POST", HOST, f"/v1/{PARENT}/tuningJobs"),
@@ -45,7 +50,7 @@ def test_each_call_uses_the_documented_method_and_path(
 def test_every_request_carries_timeouts(make_client: ClientFactory, recorder: Recorder) -> None:
     recorder.script(httpx.Response(200, json=job_json()))
 
-    make_client(request_timeout=20.0).get_tuning_job(JOB_NAME)
+    make_client(request_timeout=20.0).get_tuning_job(TuningJobName.parse(JOB_NAME))
 
     timeout = recorder.requests[0].extensions["timeout"]
     assert timeout == {"connect": 10.0, "read": 20.0, "write": 20.0, "pool": 20.0}
@@ -56,7 +61,9 @@ def test_the_emulator_is_plain_http_with_the_same_paths(
 ) -> None:
     recorder.script(httpx.Response(200, json=job_json()))
 
-    make_client(emulator_host="localhost:8765", api_version="v1beta1").get_tuning_job(JOB_NAME)
+    make_client(emulator_host="localhost:8765", api_version="v1beta1").get_tuning_job(
+        TuningJobName.parse(JOB_NAME)
+    )
 
     assert str(recorder.requests[0].url) == f"http://localhost:8765/v1beta1/{JOB_NAME}"
 
@@ -67,7 +74,7 @@ def test_the_host_follows_the_location_in_the_name_not_the_default(
     recorder.script(httpx.Response(200, json=job_json()))
 
     make_client(location="us-central1").get_tuning_job(
-        f"projects/{PROJECT}/locations/europe-west4/tuningJobs/5"
+        TuningJobName.parse(f"projects/{PROJECT}/locations/europe-west4/tuningJobs/5")
     )
 
     assert recorder.requests[0].url.host == "europe-west4-aiplatform.googleapis.com"
@@ -80,7 +87,7 @@ def test_list_pages_until_there_is_no_token(make_client: ClientFactory, recorder
         httpx.Response(200, json={}),
     )
 
-    jobs = list(make_client().list_tuning_jobs(PROJECT, LOCATION, page_size=2))
+    jobs = list(make_client().list_tuning_jobs(LocationName(PROJECT, LOCATION), page_size=2))
 
     assert [job.name.rsplit("/", 1)[1] for job in jobs if job.name] == ["1", "2", "3"]
     assert [r.url.params.get("pageToken") for r in recorder.requests] == [None, "p2", "p3"]
@@ -123,7 +130,7 @@ def test_list_function_rechecks_state_and_labels_itself(
         )
     )
 
-    jobs = client_module.list_tuning_jobs(labels={"team": "ml"}, state="running", client=make_client())
+    jobs = api.list_tuning_jobs(labels={"team": "ml"}, state="running", client=make_client())
 
     assert [job.name for job in jobs] == [job_json("1")["name"]]
     assert recorder.requests[0].url.params["filter"] == 'state="JOB_STATE_RUNNING" AND labels.team="ml"'
@@ -131,7 +138,7 @@ def test_list_function_rechecks_state_and_labels_itself(
 
 def test_an_unknown_state_name_lists_the_known_ones() -> None:
     with pytest.raises(ValueError, match=r"unknown job state 'DONE'; use one of .*SUCCEEDED"):
-        client_module.list_tuning_jobs("tuning-proj", "us-central1", state="DONE")
+        api.list_tuning_jobs("tuning-proj", "us-central1", state="DONE")
 
 
 def test_generate_content_builds_the_request_from_a_prompt(
@@ -142,7 +149,7 @@ def test_generate_content_builds_the_request_from_a_prompt(
     }
     recorder.script(httpx.Response(200, json=answer))
 
-    response = client_module.generate_content(
+    response = api.generate_content(
         ENDPOINT,
         "Hello",
         system_instruction="Be brief.",
@@ -209,4 +216,4 @@ def test_a_success_that_is_not_a_json_object_is_reported(
     with pytest.raises(
         VertexTuningError, match=f"GET {JOB_NAME} answered 200 with a body that is not a JSON object"
     ):
-        make_client().get_tuning_job(JOB_NAME)
+        make_client().get_tuning_job(TuningJobName.parse(JOB_NAME))

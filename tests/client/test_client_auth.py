@@ -18,6 +18,7 @@ from google.auth import impersonated_credentials
 from vertex_tuning.auth import CLOUD_PLATFORM_SCOPE, GoogleAuth
 from vertex_tuning.client import VertexClient
 from vertex_tuning.errors import ConfigurationError
+from vertex_tuning.names import TuningJobName
 from vertex_tuning.settings import Settings
 
 
@@ -105,7 +106,7 @@ def test_threads_sharing_a_client_refresh_the_token_once() -> None:
         Settings(project="tuning-proj"), transport=httpx.MockTransport(answer), credentials=credentials
     )
     with client, ThreadPoolExecutor(max_workers=8) as pool:
-        jobs = list(pool.map(lambda _: client.get_tuning_job(JOB_NAME), range(64)))
+        jobs = list(pool.map(lambda _: client.get_tuning_job(TuningJobName.parse(JOB_NAME)), range(64)))
 
     assert credentials.refreshes == 1
     assert {job.name for job in jobs} == {job_json()["name"]}
@@ -153,7 +154,7 @@ def sent_headers(settings: Settings, credentials: object) -> httpx.Headers:
         return httpx.Response(200, json=job_json())
 
     client = VertexClient(settings, transport=httpx.MockTransport(handler), credentials=credentials)
-    client.get_tuning_job(JOB_NAME)
+    client.get_tuning_job(TuningJobName.parse(JOB_NAME))
     return seen[0].headers
 
 

@@ -15,7 +15,7 @@ from support.discovery import assert_matches_schema
 from support.emulator import PROJECT, InProcessEmulator, free_port, sample_dataset, sample_examples
 from vertex_tuning.client import RetryPolicy, VertexClient
 from vertex_tuning.errors import AmbiguousCreateError, InvalidArgumentError, NotFoundError, TransportError
-from vertex_tuning.names import TuningJobName
+from vertex_tuning.names import EndpointName, LocationName, TuningJobName
 from vertex_tuning.settings import Settings
 from vertex_tuning.wire import (
     GenerateContentRequest,
@@ -86,29 +86,30 @@ def tuning_job(
 
 def wait_succeeded(emulator: InProcessEmulator, client: VertexClient, name: str) -> TuningJob:
     emulator.wait_for_state(name, SUCCEEDED)
-    return client.get_tuning_job(name)
+    return client.get_tuning_job(TuningJobName.parse(name))
 
 
 def test_create_get_list_and_cancel(
     emulator: InProcessEmulator, client: VertexClient, wire: RecordingTransport
 ) -> None:
     created = client.create_tuning_job(
-        PROJECT, LOCATION, tuning_job(emulator, labels={"team": "ml"}, tuned_model_display_name="support-bot")
+        LocationName(PROJECT, LOCATION),
+        tuning_job(emulator, labels={"team": "ml"}, tuned_model_display_name="support-bot"),
     )
 
     assert created.job_state is JobState.PENDING
     assert created.name is not None
     name = TuningJobName.parse(created.name)  # the service answers with the project number
     assert name.project.isdigit() and name.location == LOCATION
-    fetched = client.get_tuning_job(created.name)
+    fetched = client.get_tuning_job(TuningJobName.parse(created.name))
     assert (fetched.name, fetched.labels, fetched.tuned_model_display_name) == (
         created.name,
         {"team": "ml"},
         "support-bot",
     )
-    assert [job.name for job in client.list_tuning_jobs(PROJECT, LOCATION)] == [created.name]
+    assert [job.name for job in client.list_tuning_jobs(LocationName(PROJECT, LOCATION))] == [created.name]
 
-    client.cancel_tuning_job(created.name)
+    client.cancel_tuning_job(TuningJobName.parse(created.name))
 
     ended = emulator.wait_for_state(created.name, JobState.CANCELLED.value)
     assert ended["state"] == JobState.CANCELLED.value
@@ -126,11 +127,13 @@ def test_list_follows_page_tokens(
     emulator: InProcessEmulator, client: VertexClient, wire: RecordingTransport
 ) -> None:
     names = {
-        client.create_tuning_job(PROJECT, LOCATION, tuning_job(emulator, f"gs://acme/train-{i}.jsonl")).name
+        client.create_tuning_job(
+            LocationName(PROJECT, LOCATION), tuning_job(emulator, f"gs://acme/train-{i}.jsonl")
+        ).name
         for i in range(5)
     }
 
-    listed = [job.name for job in client.list_tuning_jobs(PROJECT, LOCATION, page_size=2)]
+    listed = [job.name for job in client.list_tuning_jobs(LocationName(PROJECT, LOCATION), page_size=2)]
 
     assert sorted(listed) == sorted(names)
     pages = [request for request in wire.sent if request.method == "GET"]
@@ -141,10 +144,10 @@ def test_list_follows_page_tokens(
 
 def test_list_function_filters_by_state_and_labels(emulator: InProcessEmulator, client: VertexClient) -> None:
     ours = client.create_tuning_job(
-        PROJECT, LOCATION, tuning_job(emulator, labels={"team": "ml", "run": "a"})
+        LocationName(PROJECT, LOCATION), tuning_job(emulator, labels={"team": "ml", "run": "a"})
     )
     client.create_tuning_job(
-        PROJECT, LOCATION, tuning_job(emulator, "gs://acme/other.jsonl", labels={"team": "web"})
+        LocationName(PROJECT, LOCATION), tuning_job(emulator, "gs://acme/other.jsonl", labels={"team": "web"})
     )
     assert ours.name is not None
     wait_succeeded(emulator, client, ours.name)
@@ -163,7 +166,7 @@ def test_list_function_filters_by_state_and_labels(emulator: InProcessEmulator, 
 def test_generate_content_on_the_tuned_endpoint(
     emulator: InProcessEmulator, client: VertexClient, wire: RecordingTransport
 ) -> None:
-    created = client.create_tuning_job(PROJECT, LOCATION, tuning_job(emulator))
+    created = client.create_tuning_job(LocationName(PROJECT, LOCATION), tuning_job(emulator))
     assert created.name is not None
     job = wait_succeeded(emulator, client, created.name)
     assert job.tuned_model is not None and job.tuned_model.endpoint is not None
@@ -184,7 +187,8 @@ def test_generate_content_on_the_tuned_endpoint(
     assert_matches_schema(body, "GenerateContentRequest")
     assert body["generationConfig"] == {"temperature": 0.0, "maxOutputTokens": 64}
     direct = client.generate_content(
-        job.tuned_model.endpoint, GenerateContentRequest.model_validate({"contents": body["contents"]})
+        EndpointName.parse(job.tuned_model.endpoint),
+        GenerateContentRequest.model_validate({"contents": body["contents"]}),
     )
     assert direct.text
 
@@ -192,7 +196,7 @@ def test_generate_content_on_the_tuned_endpoint(
 def test_read_metrics_follows_the_experiment_to_its_time_series(
     emulator: InProcessEmulator, client: VertexClient
 ) -> None:
-    created = client.create_tuning_job(PROJECT, LOCATION, tuning_job(emulator))
+    created = client.create_tuning_job(LocationName(PROJECT, LOCATION), tuning_job(emulator))
     assert created.name is not None
     assert client.read_metrics(created) == {}  # a fresh job has no experiment yet
     job = wait_succeeded(emulator, client, created.name)
@@ -209,13 +213,13 @@ def test_read_metrics_follows_the_experiment_to_its_time_series(
 
 def test_service_errors_arrive_typed(emulator: InProcessEmulator, client: VertexClient) -> None:
     with pytest.raises(NotFoundError) as missing:
-        client.get_tuning_job(f"projects/{PROJECT}/locations/{LOCATION}/tuningJobs/4242")
+        client.get_tuning_job(TuningJobName.parse(f"projects/{PROJECT}/locations/{LOCATION}/tuningJobs/4242"))
     assert missing.value.http_status == 404
     assert "4242" in str(missing.value)
 
     with pytest.raises(InvalidArgumentError):
         client.create_tuning_job(
-            PROJECT, LOCATION, TuningJob(base_model="gemini-3.1-flash-lite")
+            LocationName(PROJECT, LOCATION), TuningJob(base_model="gemini-3.1-flash-lite")
         )  # no dataset
     assert emulator.admin.stats()["jobs"] == 0
 
@@ -223,13 +227,13 @@ def test_service_errors_arrive_typed(emulator: InProcessEmulator, client: Vertex
 def test_error_bursts_are_ridden_out_honouring_retry_after(
     emulator: InProcessEmulator, client: VertexClient, clock: FakeClock
 ) -> None:
-    created = client.create_tuning_job(PROJECT, LOCATION, tuning_job(emulator))
+    created = client.create_tuning_job(LocationName(PROJECT, LOCATION), tuning_job(emulator))
     assert created.name is not None
     emulator.admin.fail_requests("tuningJobs.get", 503, times=2, retry_after=3)
     emulator.admin.fail_requests("tuningJobs.create", 429, times=1, retry_after=5)
 
-    assert client.get_tuning_job(created.name).name == created.name
-    client.create_tuning_job(PROJECT, LOCATION, tuning_job(emulator, "gs://acme/second.jsonl"))
+    assert client.get_tuning_job(TuningJobName.parse(created.name)).name == created.name
+    client.create_tuning_job(LocationName(PROJECT, LOCATION), tuning_job(emulator, "gs://acme/second.jsonl"))
 
     assert clock.sleeps == [3.0, 3.0, 5.0]
     assert emulator.admin.request_count("tuningJobs.get") == 3
@@ -242,7 +246,7 @@ def test_a_create_whose_answer_is_lost_is_reported_ambiguous_not_resent(
     emulator.admin.drop_next_create()
 
     with pytest.raises(AmbiguousCreateError):
-        client.create_tuning_job(PROJECT, LOCATION, tuning_job(emulator))
+        client.create_tuning_job(LocationName(PROJECT, LOCATION), tuning_job(emulator))
 
     assert emulator.admin.request_count("tuningJobs.create") == 1
     assert emulator.admin.stats()["jobs"] == 1  # committed once, never twice
@@ -267,7 +271,7 @@ def test_the_v1beta1_api_version_is_used_in_paths(
 ) -> None:
     name = emulator.create_job()["name"]
     with make_client(emulator.host_port, wire, clock, api_version="v1beta1") as beta:
-        assert beta.get_tuning_job(name).name == name
+        assert beta.get_tuning_job(TuningJobName.parse(name)).name == name
     assert wire.sent[0].url.path == f"/v1beta1/{name}"
 
 
@@ -276,9 +280,13 @@ def test_nothing_listening_is_a_transport_error_and_a_create_that_never_connecte
 ) -> None:
     with make_client(f"127.0.0.1:{free_port()}", wire, clock) as client:
         with pytest.raises(TransportError) as lost:
-            client.get_tuning_job(f"projects/{PROJECT}/locations/{LOCATION}/tuningJobs/1")
+            client.get_tuning_job(
+                TuningJobName.parse(f"projects/{PROJECT}/locations/{LOCATION}/tuningJobs/1")
+            )
         with pytest.raises(TransportError) as refused:
-            client.create_tuning_job(PROJECT, LOCATION, TuningJob(base_model="gemini-3.1-flash-lite"))
+            client.create_tuning_job(
+                LocationName(PROJECT, LOCATION), TuningJob(base_model="gemini-3.1-flash-lite")
+            )
 
     assert "ConnectError" in str(lost.value)
     assert not isinstance(refused.value, AmbiguousCreateError)

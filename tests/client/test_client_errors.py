@@ -23,6 +23,7 @@ from vertex_tuning.errors import (
     UnauthenticatedError,
     UnavailableError,
 )
+from vertex_tuning.names import TuningJobName
 
 DETAILS = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "ADAPTER_SIZE"}]
 
@@ -156,7 +157,7 @@ def test_the_client_raises_the_typed_error_of_a_real_answer(
     recorder.script(api_error(404, "NOT_FOUND", "The TuningJob does not exist."))
 
     with pytest.raises(NotFoundError) as caught:
-        make_client().get_tuning_job(JOB_NAME)
+        make_client().get_tuning_job(TuningJobName.parse(JOB_NAME))
 
     assert caught.value.method == "GET"
     assert caught.value.resource == JOB_NAME
@@ -167,4 +168,4 @@ def test_cancel_errors_name_the_custom_method(make_client: ClientFactory, record
     recorder.script(api_error(400, "FAILED_PRECONDITION", "The job is already finished."))
 
     with pytest.raises(FailedPreconditionError, match=rf"POST {JOB_NAME}:cancel failed with 400"):
-        make_client().cancel_tuning_job(JOB_NAME)
+        make_client().cancel_tuning_job(TuningJobName.parse(JOB_NAME))

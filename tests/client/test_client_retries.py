@@ -26,6 +26,7 @@ from vertex_tuning.errors import (
     TransportError,
     UnavailableError,
 )
+from vertex_tuning.names import EndpointName, LocationName, TuningJobName
 from vertex_tuning.wire import TuningJob
 
 OK_JOB = httpx.Response(200, json=job_json())
@@ -34,7 +35,7 @@ NEW_JOB = TuningJob(base_model="gemini-3.1-flash-lite")
 
 def create(make_client: ClientFactory, **retry: float) -> TuningJob:
     policy = RetryPolicy(**retry) if retry else None  # type: ignore[arg-type]
-    return make_client(retry=policy).create_tuning_job(PROJECT, LOCATION, NEW_JOB)
+    return make_client(retry=policy).create_tuning_job(LocationName(PROJECT, LOCATION), NEW_JOB)
 
 
 @pytest.mark.parametrize("code,status", [(429, "RESOURCE_EXHAUSTED"), (503, "UNAVAILABLE")])
@@ -47,7 +48,7 @@ def test_get_retries_429_and_503_waiting_as_retry_after_says(
         OK_JOB,
     )
 
-    job = make_client().get_tuning_job(JOB_NAME)
+    job = make_client().get_tuning_job(TuningJobName.parse(JOB_NAME))
 
     assert job.name == JOB_NAME
     assert len(recorder.requests) == 3
@@ -65,7 +66,7 @@ def test_retry_after_as_an_http_date_is_honoured_and_capped(
         OK_JOB,
     )
 
-    make_client(retry=RetryPolicy(max_retry_after=45.0)).get_tuning_job(JOB_NAME)
+    make_client(retry=RetryPolicy(max_retry_after=45.0)).get_tuning_job(TuningJobName.parse(JOB_NAME))
 
     assert clock.sleeps == [45.0, 0.0]
 
@@ -76,7 +77,9 @@ def test_unusable_retry_after_values_fall_back_to_backoff_or_zero(
 ) -> None:
     recorder.script(api_error(503, "UNAVAILABLE", **{"Retry-After": header}), OK_JOB)
 
-    make_client(retry=RetryPolicy(initial_backoff=1.0, max_backoff=1.0)).get_tuning_job(JOB_NAME)
+    make_client(retry=RetryPolicy(initial_backoff=1.0, max_backoff=1.0)).get_tuning_job(
+        TuningJobName.parse(JOB_NAME)
+    )
 
     assert len(clock.sleeps) == 1
     assert 0.0 <= clock.sleeps[0] <= 1.0
@@ -93,7 +96,7 @@ def test_server_errors_without_retry_after_back_off_with_growing_jittered_waits(
     policy = RetryPolicy(max_attempts=6, budget=10_000.0, initial_backoff=1.0, max_backoff=8.0)
 
     with pytest.raises(error) as caught:
-        make_client(retry=policy).get_tuning_job(JOB_NAME)
+        make_client(retry=policy).get_tuning_job(TuningJobName.parse(JOB_NAME))
 
     assert caught.value.http_status == code
     assert len(recorder.requests) == 6
@@ -109,7 +112,7 @@ def test_attempts_are_bounded_and_the_last_error_is_raised(
     recorder.script(api_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded", **{"Retry-After": "1"}))
 
     with pytest.raises(ResourceExhaustedError, match="Quota exceeded"):
-        make_client(retry=RetryPolicy(max_attempts=3)).get_tuning_job(JOB_NAME)
+        make_client(retry=RetryPolicy(max_attempts=3)).get_tuning_job(TuningJobName.parse(JOB_NAME))
 
     assert len(recorder.requests) == 3
     assert clock.sleeps == [1.0, 1.0]
@@ -121,7 +124,9 @@ def test_the_time_budget_stops_retries_before_a_wait_would_overrun_it(
     recorder.script(api_error(503, "UNAVAILABLE", **{"Retry-After": "20"}))
 
     with pytest.raises(UnavailableError):
-        make_client(retry=RetryPolicy(max_attempts=100, budget=50.0)).get_tuning_job(JOB_NAME)
+        make_client(retry=RetryPolicy(max_attempts=100, budget=50.0)).get_tuning_job(
+            TuningJobName.parse(JOB_NAME)
+        )
 
     # 20 + 20 = 40 fits in the budget of 50; a third wait would end at 60.
     assert clock.sleeps == [20.0, 20.0]
@@ -147,9 +152,9 @@ def test_client_errors_other_than_429_are_never_retried(
     recorder.script(api_error(code, status, **{"Retry-After": "1"}))
 
     with pytest.raises(error):
-        make_client().get_tuning_job(JOB_NAME)
+        make_client().get_tuning_job(TuningJobName.parse(JOB_NAME))
     with pytest.raises(error):
-        make_client().create_tuning_job(PROJECT, LOCATION, NEW_JOB)
+        make_client().create_tuning_job(LocationName(PROJECT, LOCATION), NEW_JOB)
 
     assert len(recorder.requests) == 2
     assert clock.sleeps == []
@@ -163,7 +168,7 @@ def test_reads_ride_through_connection_failures(
 ) -> None:
     recorder.script(failure, failure, OK_JOB)
 
-    assert make_client().get_tuning_job(JOB_NAME).name == JOB_NAME
+    assert make_client().get_tuning_job(TuningJobName.parse(JOB_NAME)).name == JOB_NAME
     assert len(recorder.requests) == 3
 
 
@@ -173,7 +178,7 @@ def test_a_connection_that_never_recovers_becomes_a_transport_error(
     recorder.script(httpx.ConnectError("[Errno 111] Connection refused"))
 
     with pytest.raises(TransportError, match=r"GET .*tuningJobs/123 got no answer.*Connection refused"):
-        make_client(retry=RetryPolicy(max_attempts=4)).get_tuning_job(JOB_NAME)
+        make_client(retry=RetryPolicy(max_attempts=4)).get_tuning_job(TuningJobName.parse(JOB_NAME))
 
     assert len(recorder.requests) == 4
 
@@ -232,14 +237,15 @@ def test_list_cancel_and_generate_content_are_retried(
     client = make_client()
 
     if verb == "list":
-        assert list(client.list_tuning_jobs(PROJECT, LOCATION)) == []
+        assert list(client.list_tuning_jobs(LocationName(PROJECT, LOCATION))) == []
     elif verb == "cancel":
-        client.cancel_tuning_job(JOB_NAME)
+        client.cancel_tuning_job(TuningJobName.parse(JOB_NAME))
     else:
         from vertex_tuning.wire import GenerateContentRequest
 
         client.generate_content(
-            f"projects/{PROJECT}/locations/{LOCATION}/endpoints/9", GenerateContentRequest()
+            EndpointName.parse(f"projects/{PROJECT}/locations/{LOCATION}/endpoints/9"),
+            GenerateContentRequest(),
         )
 
     assert len(recorder.requests) == 3
@@ -253,7 +259,7 @@ def test_each_retry_is_logged_at_debug_with_the_request_and_the_reason(
     )
 
     with caplog.at_level(logging.DEBUG, logger="vertex_tuning.client"):
-        make_client().get_tuning_job(JOB_NAME)
+        make_client().get_tuning_job(TuningJobName.parse(JOB_NAME))
 
     retries = [record for record in caplog.records if record.name == "vertex_tuning.client"]
     assert [record.levelno for record in retries] == [logging.DEBUG, logging.DEBUG]

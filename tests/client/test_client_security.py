@@ -25,11 +25,19 @@ from client_fakes import (
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from vertex_tuning import client as client_module
+from vertex_tuning import api
 from vertex_tuning.auth import GoogleAuth, token_allowed
 from vertex_tuning.client import RetryPolicy, VertexClient
 from vertex_tuning.errors import InvalidNameError, VertexTuningError
-from vertex_tuning.names import api_host, validate_location, validate_numeric_id, validate_project
+from vertex_tuning.names import (
+    EndpointName,
+    LocationName,
+    TuningJobName,
+    api_host,
+    validate_location,
+    validate_numeric_id,
+    validate_project,
+)
 from vertex_tuning.settings import Settings, resolve_settings
 from vertex_tuning.wire import GenerateContentRequest, TuningJob
 
@@ -69,18 +77,22 @@ def calls_with(bad: str) -> dict[str, Callable[[VertexClient], object]]:
     job = TuningJob(base_model="gemini-3.1-flash-lite")
     request = GenerateContentRequest()
     return {
-        "create/project": lambda c: c.create_tuning_job(bad, LOCATION, job),
-        "create/location": lambda c: c.create_tuning_job(PROJECT, bad, job),
-        "list/project": lambda c: list(c.list_tuning_jobs(bad, LOCATION)),
-        "list/location": lambda c: list(c.list_tuning_jobs(PROJECT, bad)),
-        "get/project": lambda c: c.get_tuning_job(job_in(project=bad)),
-        "get/location": lambda c: c.get_tuning_job(job_in(location=bad)),
-        "get/id": lambda c: c.get_tuning_job(job_in(job_id=bad)),
-        "cancel/location": lambda c: c.cancel_tuning_job(job_in(location=bad)),
-        "cancel/id": lambda c: c.cancel_tuning_job(job_in(job_id=bad)),
-        "generate/location": lambda c: c.generate_content(endpoint_in(location=bad), request),
-        "generate/id": lambda c: c.generate_content(endpoint_in(endpoint_id=bad), request),
-        "metrics/id": lambda c: c.read_metrics(job_in(job_id=bad)),
+        "create/project": lambda c: c.create_tuning_job(LocationName(bad, LOCATION), job),
+        "create/location": lambda c: c.create_tuning_job(LocationName(PROJECT, bad), job),
+        "list/project": lambda c: list(c.list_tuning_jobs(LocationName(bad, LOCATION))),
+        "list/location": lambda c: list(c.list_tuning_jobs(LocationName(PROJECT, bad))),
+        "get/project": lambda c: c.get_tuning_job(TuningJobName.parse(job_in(project=bad))),
+        "get/location": lambda c: c.get_tuning_job(TuningJobName.parse(job_in(location=bad))),
+        "get/id": lambda c: c.get_tuning_job(TuningJobName.parse(job_in(job_id=bad))),
+        "cancel/location": lambda c: c.cancel_tuning_job(TuningJobName.parse(job_in(location=bad))),
+        "cancel/id": lambda c: c.cancel_tuning_job(TuningJobName.parse(job_in(job_id=bad))),
+        "generate/location": lambda c: c.generate_content(
+            EndpointName.parse(endpoint_in(location=bad)), request
+        ),
+        "generate/id": lambda c: c.generate_content(
+            EndpointName.parse(endpoint_in(endpoint_id=bad)), request
+        ),
+        "metrics/id": lambda c: c.read_metrics(TuningJobName.parse(job_in(job_id=bad))),
     }
 
 
@@ -108,9 +120,9 @@ def test_hostile_settings_and_script_arguments_are_rejected(bad: str) -> None:
             resolve_settings(project=bad, environ={})
     # The script functions parse the name before they build a client, so nothing is even configured.
     with pytest.raises(InvalidNameError):
-        client_module.get_tuning_job(job_in(location=bad))
+        api.get_tuning_job(job_in(location=bad))
     with pytest.raises(InvalidNameError):
-        client_module.generate_content(endpoint_in(endpoint_id=bad), "hi")
+        api.generate_content(endpoint_in(endpoint_id=bad), "hi")
 
 
 def test_names_the_server_returns_are_validated_too(make_client: ClientFactory, recorder: Recorder) -> None:
@@ -119,7 +131,7 @@ def test_names_the_server_returns_are_validated_too(make_client: ClientFactory, 
     recorder.script(httpx.Response(200, json=job_json(experiment=experiment)))
 
     with pytest.raises(InvalidNameError):
-        make_client().read_metrics(JOB_NAME)
+        make_client().read_metrics(TuningJobName.parse(JOB_NAME))
 
     assert [request.url.path for request in recorder.requests] == [f"/v1/{JOB_NAME}"]
 
@@ -146,7 +158,7 @@ def test_any_location_is_rejected_or_lands_on_its_own_google_host(location: str)
         Settings(project=PROJECT), transport=transport, credentials=FakeCredentials()
     ) as client:
         try:
-            list(client.list_tuning_jobs(PROJECT, location))
+            list(client.list_tuning_jobs(LocationName(PROJECT, location)))
         except InvalidNameError:
             assert sent == []
             return
@@ -178,7 +190,7 @@ def test_any_job_name_is_rejected_or_requested_verbatim_from_its_own_host(name: 
     settings = Settings(project=PROJECT)
     with VertexClient(settings, transport=transport, credentials=FakeCredentials()) as client:
         try:
-            client.get_tuning_job(name)
+            client.get_tuning_job(TuningJobName.parse(name))
         except InvalidNameError:
             event("rejected")
             assert sent == []
@@ -230,7 +242,7 @@ def test_google_hosts_get_the_bearer_token_and_the_user_agent(
 ) -> None:
     recorder.script(httpx.Response(200, json=job_json()))
 
-    make_client().get_tuning_job(job_in(location=location))
+    make_client().get_tuning_job(TuningJobName.parse(job_in(location=location)))
 
     (request,) = recorder.requests
     assert request.url.scheme == "https"
@@ -245,9 +257,9 @@ def test_the_emulator_never_gets_a_token_nor_a_credentials_lookup(
     recorder.script(httpx.Response(200, json=job_json()))
     client = make_client(emulator_host="127.0.0.1:8765")
 
-    client.get_tuning_job(JOB_NAME)
-    client.create_tuning_job(PROJECT, LOCATION, TuningJob(base_model="gemini-3.1-flash-lite"))
-    list(client.list_tuning_jobs(PROJECT, LOCATION))
+    client.get_tuning_job(TuningJobName.parse(JOB_NAME))
+    client.create_tuning_job(LocationName(PROJECT, LOCATION), TuningJob(base_model="gemini-3.1-flash-lite"))
+    list(client.list_tuning_jobs(LocationName(PROJECT, LOCATION)))
 
     assert [request.url.host for request in recorder.requests] == ["127.0.0.1"] * 3
     assert all(request.url.scheme == "http" for request in recorder.requests)
@@ -272,7 +284,7 @@ def test_redirects_are_not_followed_so_a_token_cannot_be_bounced_elsewhere(
     recorder.script(httpx.Response(302, headers={"Location": "https://evil.com/steal"}))
 
     with pytest.raises(VertexTuningError, match="failed with 302"):
-        make_client().get_tuning_job(JOB_NAME)
+        make_client().get_tuning_job(TuningJobName.parse(JOB_NAME))
 
     assert [request.url.host for request in recorder.requests] == ["us-central1-aiplatform.googleapis.com"]
 
@@ -299,9 +311,9 @@ def test_the_token_never_appears_in_errors_or_logs(
 
     with caplog.at_level(logging.DEBUG):
         for call in (
-            lambda: client.get_tuning_job(JOB_NAME),
+            lambda: client.get_tuning_job(TuningJobName.parse(JOB_NAME)),
             lambda: client.create_tuning_job(
-                PROJECT, LOCATION, TuningJob(base_model="gemini-3.1-flash-lite")
+                LocationName(PROJECT, LOCATION), TuningJob(base_model="gemini-3.1-flash-lite")
             ),
         ):
             with pytest.raises(VertexTuningError) as caught:
@@ -327,7 +339,7 @@ def test_objects_holding_credentials_refuse_to_be_pickled(
 ) -> None:
     recorder.script(httpx.Response(200, json=job_json()))
     client = make_client()
-    client.get_tuning_job(JOB_NAME)  # the token is now loaded
+    client.get_tuning_job(TuningJobName.parse(JOB_NAME))  # the token is now loaded
 
     with pytest.raises(TypeError, match="never pickled"):
         dumps(GoogleAuth(credentials))

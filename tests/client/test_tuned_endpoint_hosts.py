@@ -8,6 +8,7 @@ import pytest
 from client_fakes import PROJECT, ClientFactory, Recorder
 
 from vertex_tuning import wire
+from vertex_tuning.names import EndpointName
 
 ANSWER = {"candidates": [{"content": {"role": "model", "parts": [{"text": "hi"}]}, "finishReason": "STOP"}]}
 
@@ -27,7 +28,9 @@ def test_a_tuned_endpoint_is_called_on_the_host_that_serves_its_base_model(
 ) -> None:
     recorder.script(httpx.Response(200, json=ANSWER))
     endpoint = f"projects/{PROJECT}/locations/{location}/endpoints/77"
-    answer = make_client().generate_content(endpoint, wire.GenerateContentRequest(), base_model=base_model)
+    answer = make_client().generate_content(
+        EndpointName.parse(endpoint), wire.GenerateContentRequest(), base_model=base_model
+    )
     assert answer.text == "hi"
     sent = recorder.requests[-1]
     assert sent.url.host == host

@@ -9,8 +9,7 @@ import types
 import pytest
 
 from vertex_tuning import host_errors
-from vertex_tuning.errors import VertexTuningError
-from vertex_tuning.lifecycle import TuningJobFailedError
+from vertex_tuning.errors import TuningJobFailedError, VertexTuningError
 
 
 def formatted(error: Exception) -> str:

@@ -22,6 +22,7 @@ from vertex_tuning import wire
 from vertex_tuning.client import RetryPolicy, VertexClient
 from vertex_tuning.errors import TransportError
 from vertex_tuning.lifecycle import Lifecycle
+from vertex_tuning.names import LocationName
 from vertex_tuning.settings import Settings
 from vertex_tuning.wire import JobState
 
@@ -117,7 +118,7 @@ def test_polling_outage_is_bounded(tmp_path):
     budget, deadline = 300.0, 24 * 3600.0
     lifecycle = Lifecycle(client, log=lines.append, clock=clock, sleep=clock.sleep, outage_budget=budget)
     try:
-        job = client.create_tuning_job(PROJECT, "us-central1", body)
+        job = client.create_tuning_job(LocationName(PROJECT, "us-central1"), body)
         emulator.kill()
         with pytest.raises(TransportError) as raised:
             lifecycle.wait(job, timeout_seconds=deadline)

@@ -20,7 +20,7 @@ import pytest
 from support.deployment import Deployment, put_dataset, tuning_inputs
 from support.emulator import PROJECT, EmulatorProcess, job_body, sample_dataset
 from support.provider_host import HostCallError
-from vertex_tuning.client import generate_content
+from vertex_tuning.api import generate_content
 from vertex_tuning.emulator.server import EmulatorServer
 from vertex_tuning.emulator.storage import DataDir, StorageError
 from vertex_tuning.errors import InvalidNameError

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from vertex_tuning import wire
-from vertex_tuning.client import MetricPoint
 from vertex_tuning.errors import (
     AmbiguousCreateError,
     InvalidArgumentError,
@@ -19,6 +18,8 @@ from vertex_tuning.errors import (
     TransportError,
     VertexTuningError,
 )
+from vertex_tuning.metrics_reader import MetricPoint
+from vertex_tuning.names import LocationName, TuningJobName
 
 JobState = wire.JobState
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -96,13 +97,13 @@ class FakeJobClient:
 
     # --- the JobClient protocol -------------------------------------------------------------
 
-    def create_tuning_job(self, project: str, location: str, job: wire.TuningJob) -> wire.TuningJob:
+    def create_tuning_job(self, parent: LocationName, job: wire.TuningJob) -> wire.TuningJob:
         self.calls["create"] += 1
         self.failing_lists, self.failing_lists_after_create = self.failing_lists_after_create, 0
         if self.fail_creates_unsent:
             self.fail_creates_unsent -= 1
             raise AmbiguousCreateError(method="POST", resource="tuningJobs", reason="ReadTimeout")
-        name = self._store(project, location, job)
+        name = self._store(parent.project, parent.location, job)
         if self.lose_create_answers:
             self.lose_create_answers -= 1
             raise AmbiguousCreateError(method="POST", resource="tuningJobs", reason="RemoteProtocolError")
@@ -115,7 +116,8 @@ class FakeJobClient:
             )
         return self._view(name)
 
-    def get_tuning_job(self, name: str) -> wire.TuningJob:
+    def get_tuning_job(self, job_name: TuningJobName) -> wire.TuningJob:
+        name = str(job_name)
         self.calls["get"] += 1
         if self.failing_gets:
             self.failing_gets -= 1
@@ -125,7 +127,7 @@ class FakeJobClient:
         return self._view(name)
 
     def list_tuning_jobs(
-        self, project: str, location: str, *, filter: str | None = None, page_size: int | None = None
+        self, parent: LocationName, *, filter: str | None = None, page_size: int | None = None
     ) -> Iterator[wire.TuningJob]:
         self.calls["list"] += 1
         if self.failing_lists:
@@ -133,12 +135,11 @@ class FakeJobClient:
             raise TransportError(method="GET", resource="tuningJobs", reason="ConnectError")
         if filter and self.reject_label_filter:
             raise InvalidArgumentError(http_status=400, status="INVALID_ARGUMENT", message="bad filter")
-        parent = f"projects/{project}/locations/{location}/"
-        return iter([self._view(name) for name in self.jobs if name.startswith(parent)])
+        return iter([self._view(name) for name in self.jobs if name.startswith(f"{parent}/")])
 
-    def cancel_tuning_job(self, name: str) -> None:
+    def cancel_tuning_job(self, name: TuningJobName) -> None:
         self.calls["cancel"] += 1
-        fake = self.jobs[name]
+        fake = self.jobs[str(name)]
         if not self._state(fake).is_terminal:
             fake.cancelled_at = self.clock.now
 

@@ -6,8 +6,9 @@ import pytest
 from provider_fakes import FakeJobClient, VirtualClock
 
 from vertex_tuning import wire
-from vertex_tuning.errors import TransportError
-from vertex_tuning.lifecycle import Lifecycle, TuningJobFailedError, WaitTimeoutError
+from vertex_tuning.errors import TransportError, TuningJobFailedError, WaitTimeoutError
+from vertex_tuning.lifecycle import Lifecycle
+from vertex_tuning.names import LocationName, TuningJobName
 from vertex_tuning.spec import ID_LABEL
 
 JobState = wire.JobState
@@ -21,7 +22,7 @@ def request(labels: dict[str, str] = OURS) -> wire.TuningJob:
 
 
 def submit(lifecycle: Lifecycle) -> wire.TuningJob:
-    return lifecycle.create_new(request(), PROJECT, LOCATION, seen=set())
+    return lifecycle.create_new(request(), LocationName(PROJECT, LOCATION), seen=set())
 
 
 # --- create ---------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def test_wait_on_a_failed_job_names_it_quotes_the_service_and_says_what_next(
 
 def test_wait_on_a_job_cancelled_elsewhere_is_an_error(lifecycle: Lifecycle, service: FakeJobClient) -> None:
     job = submit(lifecycle)
-    service.cancel_tuning_job(str(job.name))
+    service.cancel_tuning_job(TuningJobName.parse(str(job.name)))
     with pytest.raises(TuningJobFailedError, match=r"CANCELLED.*cancelled outside"):
         lifecycle.wait(job, timeout_seconds=3600)
 
@@ -167,15 +168,15 @@ def test_delete_of_a_running_job_cancels_and_waits_until_cancelled(
 ) -> None:
     job = submit(lifecycle)
     clock.sleep(5)
-    final = lifecycle.cancel_and_wait(str(job.name))
+    final = lifecycle.cancel_and_wait(TuningJobName.parse(str(job.name)))
     assert final is not None and final.job_state is JobState.CANCELLED
     assert service.calls["cancel"] == 1
 
 
 def test_delete_of_a_cancelling_job_only_waits(lifecycle: Lifecycle, service: FakeJobClient) -> None:
     job = submit(lifecycle)
-    service.cancel_tuning_job(str(job.name))
-    final = lifecycle.cancel_and_wait(str(job.name))
+    service.cancel_tuning_job(TuningJobName.parse(str(job.name)))
+    final = lifecycle.cancel_and_wait(TuningJobName.parse(str(job.name)))
     assert final is not None and final.job_state is JobState.CANCELLED
     assert service.calls["cancel"] == 1  # the out-of-band one only
 
@@ -185,12 +186,15 @@ def test_delete_of_a_succeeded_job_changes_nothing_and_says_what_remains(
 ) -> None:
     job = submit(lifecycle)
     clock.sleep(60)
-    final = lifecycle.cancel_and_wait(str(job.name))
+    final = lifecycle.cancel_and_wait(TuningJobName.parse(str(job.name)))
     assert final is not None and final.job_state is JobState.SUCCEEDED
     assert service.calls["cancel"] == 0
     assert "remain" in lines[-1] and "endpoints/" in lines[-1] and "models/" in lines[-1]
 
 
 def test_delete_of_a_missing_job_is_fine(lifecycle: Lifecycle, service: FakeJobClient) -> None:
-    assert lifecycle.cancel_and_wait("projects/p-1234/locations/us-central1/tuningJobs/999") is None
+    assert (
+        lifecycle.cancel_and_wait(TuningJobName.parse("projects/p-1234/locations/us-central1/tuningJobs/999"))
+        is None
+    )
     assert service.calls["cancel"] == 0

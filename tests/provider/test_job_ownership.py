@@ -10,6 +10,7 @@ from provider_fakes import FakeJobClient, VirtualClock
 from support.first_release import first_release_label
 from vertex_tuning import spec, wire
 from vertex_tuning.lifecycle import Lifecycle
+from vertex_tuning.names import LocationName
 from vertex_tuning.ownership import Claim, Deployment
 from vertex_tuning.spec import ID_LABEL
 
@@ -196,7 +197,9 @@ def test_a_job_cancelled_by_the_winner_follows_the_winner(
     service.job_seconds = 60.0
     owner = claim(lifecycle)
     older = seed(service, owner.label, None)
-    mine = service.create_tuning_job(PROJECT, LOCATION, spec.to_wire(owner.job_spec, label=owner.label))
+    mine = service.create_tuning_job(
+        LocationName(PROJECT, LOCATION), spec.to_wire(owner.job_spec, label=owner.label)
+    )
     final = lifecycle.wait(mine, 3600, reconcile=owner.reconcile)
     assert final.name == older and final.job_state is JobState.SUCCEEDED
     assert service.jobs[str(mine.name)].cancelled_at is not None

@@ -13,6 +13,7 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
 from vertex_tuning import catalogue, provider, settings, spec, wire
+from vertex_tuning.names import TuningJobName
 
 TODAY = dt.date(2026, 12, 1)
 REPO = Path(__file__).resolve().parents[2]
@@ -135,9 +136,9 @@ def test_catalogue_limits_are_the_reference_tables() -> None:
 class _RetiredBaseJobClient:
     """Answers a refresh with a job that succeeded on gemini-2.5-flash."""
 
-    def get_tuning_job(self, name: str) -> wire.TuningJob:
+    def get_tuning_job(self, name: TuningJobName) -> wire.TuningJob:
         return wire.TuningJob(
-            name=name,
+            name=str(name),
             base_model="gemini-2.5-flash",
             state=wire.JobState.SUCCEEDED,
             tuned_model=wire.TunedModel(

@@ -12,6 +12,7 @@ from vertex_tuning import progress, wire
 from vertex_tuning.client import RetryNotice, RetryPolicy, VertexClient
 from vertex_tuning.errors import TransportError
 from vertex_tuning.lifecycle import Lifecycle
+from vertex_tuning.names import LocationName, TuningJobName
 from vertex_tuning.settings import Settings
 
 PROJECT, LOCATION = "p-1234", "us-central1"
@@ -40,7 +41,7 @@ def test_a_long_wait_is_never_silent_longer_than_the_heartbeat() -> None:
     clock = VirtualClock()
     service = FakeJobClient(clock, job_seconds=3 * 3600)
     lifecycle, lines = stamped_lifecycle(service, clock, heartbeat=120.0)
-    job = service.create_tuning_job(PROJECT, LOCATION, request())
+    job = service.create_tuning_job(LocationName(PROJECT, LOCATION), request())
 
     final = lifecycle.wait(job, timeout_seconds=4 * 3600)
 
@@ -58,12 +59,12 @@ def test_the_heartbeat_keeps_speaking_through_an_outage() -> None:
     clock = VirtualClock()
     service = FakeJobClient(clock, job_seconds=3600)
     lifecycle, lines = stamped_lifecycle(service, clock, heartbeat=60.0)
-    job = service.create_tuning_job(PROJECT, LOCATION, request())
+    job = service.create_tuning_job(LocationName(PROJECT, LOCATION), request())
     real_get = service.get_tuning_job
 
-    def failing_for_four_minutes(name: str) -> wire.TuningJob:
+    def failing_for_four_minutes(name: TuningJobName) -> wire.TuningJob:
         if 600 <= clock.now < 840:  # within the wait's five-minute outage budget
-            raise TransportError(method="GET", resource=name, reason="ConnectError")
+            raise TransportError(method="GET", resource=str(name), reason="ConnectError")
         return real_get(name)
 
     service.get_tuning_job = failing_for_four_minutes  # type: ignore[method-assign]
@@ -117,7 +118,7 @@ def test_every_retry_that_waits_is_a_line_with_status_attempt_and_delay() -> Non
         on_retry=notices.append,
     )
 
-    list(client.list_tuning_jobs(PROJECT, LOCATION))
+    list(client.list_tuning_jobs(LocationName(PROJECT, LOCATION)))
     for notice in notices:
         progress.retry_line(notice, lines.append)
 

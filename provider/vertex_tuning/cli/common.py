@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -30,6 +30,8 @@ from ..names import EndpointName, TuningJobName
 from ..settings import Settings, resolve_settings
 from . import app
 from .output import OutputFormat, parse_format
+
+_Name = TypeVar("_Name", TuningJobName, EndpointName)
 
 # Someone is waiting at a terminal: a few quick retries, not the provider's five-minute budget.
 # Waits (`jobs watch`, `--wait`) ride longer outages with the provider's own wait (lifecycle).
@@ -184,16 +186,14 @@ def resolved_settings(
     )
 
 
-def named_settings(
-    ctx: typer.Context, value: str, kind: type[TuningJobName] | type[EndpointName]
-) -> tuple[Settings, str]:
+def named_settings(ctx: typer.Context, value: str, kind: type[_Name]) -> tuple[Settings, _Name]:
     """Settings and the full name of a job or endpoint, from a bare ID in the configured project and
     location, or from a full name, which says where it is (no project need be configured for it)."""
     if value.isdigit():
         settings = resolved_settings(ctx)
-        return settings, str(kind(settings.project, settings.location, value))
+        return settings, kind(settings.project, settings.location, value)
     name = kind.parse(value)
-    return resolved_settings(ctx, project=name.project, location=name.location), str(name)
+    return resolved_settings(ctx, project=name.project, location=name.location), name
 
 
 def retry_note(notice: RetryNotice) -> None:

@@ -16,10 +16,11 @@ import typer
 from rich.text import Text
 
 from .. import catalogue, spec, staging
-from ..client import VertexClient, build_filter
+from ..api import build_filter
+from ..client import VertexClient
 from ..errors import FailedPreconditionError, InvalidArgumentError
 from ..lifecycle import Lifecycle
-from ..names import TuningJobName
+from ..names import LocationName, TuningJobName
 from ..polling import PollPolicy
 from ..progress import DEFAULT_HEARTBEAT_SECONDS, duration
 from ..settings import Settings
@@ -49,7 +50,7 @@ TimeoutOption = Annotated[
 ]
 
 
-def job_settings(ctx: typer.Context, value: str) -> tuple[Settings, str]:
+def job_settings(ctx: typer.Context, value: str) -> tuple[Settings, TuningJobName]:
     """Settings and the full job name, from a bare ID or a full name (`common.named_settings`)."""
     return common.named_settings(ctx, value, TuningJobName)
 
@@ -132,15 +133,14 @@ def matching_jobs(
     page_size: int | None,
 ) -> Iterator[TuningJob]:
     """Jobs the service returns for the filter, each checked again here; lazily, page by page."""
+    parent = LocationName(settings.project, settings.location)
     try:
-        pages = client.list_tuning_jobs(
-            settings.project, settings.location, filter=remote_filter, page_size=page_size
-        )
+        pages = client.list_tuning_jobs(parent, filter=remote_filter, page_size=page_size)
         first = next(pages, None)
     except InvalidArgumentError as error:
         # The emulator (and perhaps the service) takes only part of AIP-160: filter here instead.
         common.note(f"the service did not take the filter ({error.message}); filtering every job here")
-        pages = client.list_tuning_jobs(settings.project, settings.location, page_size=page_size)
+        pages = client.list_tuning_jobs(parent, page_size=page_size)
         first = next(pages, None)
     if first is None:
         return
@@ -389,7 +389,7 @@ def create_job(
         body = spec.to_wire(job_spec)
         body.labels = {key: value for key, value in (body.labels or {}).items() if key != spec.ID_LABEL}
         with common.api_client(settings) as client:
-            created = client.create_tuning_job(settings.project, settings.location, body)
+            created = client.create_tuning_job(LocationName(settings.project, settings.location), body)
             if not wait:
                 show_job(ctx, created, as_json)
                 return

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..client import MetricPoint
+from ..metrics_reader import MetricPoint
 from . import app
 from .common import ExitCode, api_client, chosen_format, console, fail, note, reported_errors
 from .jobs import JOB_HELP, job_settings
@@ -69,7 +69,7 @@ def metrics(
             print_natural_width(console, points_table(series))
         print_natural_width(console, final_values(series))
     if png is not None:
-        write_png(series, png, title=name)
+        write_png(series, png, title=str(name))
         console.print(f"Wrote {png}", markup=False)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..client import generate_content
+from ..api import generate_content
 from ..names import EndpointName
 from . import app, common
 from .output import emit
@@ -50,7 +50,7 @@ def prompt(
         with common.api_client(settings) as client:
             # The library's own request builder, as `vertex_tuning.generate_content` callers use it.
             response = generate_content(
-                name,
+                str(name),
                 text,
                 system_instruction=system,
                 temperature=temperature,

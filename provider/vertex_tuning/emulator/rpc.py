@@ -1,42 +1,17 @@
-"""Google's error envelope: the status names, their HTTP codes, and one exception to raise them."""
+"""Google's error envelope and one exception to raise it; status names and HTTP codes come from
+`errors.STATUS_CODES`, the table the client reads errors with."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import STATUS_BY_HTTP, STATUS_BY_NAME
 from ..wire import ErrorBody, ErrorEnvelope
 
-# google.rpc.Code: name -> (HTTP status, rpc code number).
-STATUS_CODES: dict[str, tuple[int, int]] = {
-    "CANCELLED": (499, 1),
-    "INVALID_ARGUMENT": (400, 3),
-    "DEADLINE_EXCEEDED": (504, 4),
-    "NOT_FOUND": (404, 5),
-    "ALREADY_EXISTS": (409, 6),
-    "PERMISSION_DENIED": (403, 7),
-    "RESOURCE_EXHAUSTED": (429, 8),
-    "FAILED_PRECONDITION": (400, 9),
-    "ABORTED": (409, 10),
-    "UNIMPLEMENTED": (501, 12),
-    "INTERNAL": (500, 13),
-    "UNAVAILABLE": (503, 14),
-    "UNAUTHENTICATED": (401, 16),
-}
-# What a bare HTTP status means when a fault asks for one.
-HTTP_STATUS_NAMES = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    409: "ABORTED",
-    413: "INVALID_ARGUMENT",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
-    501: "UNIMPLEMENTED",
-    503: "UNAVAILABLE",
-    504: "DEADLINE_EXCEEDED",
-}
+# What a bare HTTP status means when a fault asks for one: the client's reading of it, plus the
+# emulator's own upload limit (413).
+HTTP_STATUS_NAMES: dict[int, str] = {**STATUS_BY_HTTP, 413: "INVALID_ARGUMENT"}
 
 
 BAD_REQUEST_TYPE = "type.googleapis.com/google.rpc.BadRequest"
@@ -56,7 +31,7 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-        self.http_status = http_status or STATUS_CODES[status][0]
+        self.http_status = http_status or STATUS_BY_NAME[status].http_status
         self.violations = list(violations)
 
     def envelope(self) -> dict[str, Any]:
