@@ -16,7 +16,6 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import replace
-from enum import Enum
 from typing import Any
 
 from pulumi.dynamic import (
@@ -29,12 +28,12 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pydantic import BaseModel
 
 from . import (
     cancellation,
     catalogue,
     concurrency,
+    fields,
     host_errors,
     names,
     ownership,
@@ -45,30 +44,10 @@ from . import (
     wire,
 )
 from .client import MetricPoint, VertexClient
-from .errors import ConfigurationError, NotFoundError, VertexTuningError
+from .errors import ConfigurationError, NotFoundError, StagingUriError, VertexTuningError
 from .lifecycle import Lifecycle
+from .outputs import inputs_only, job_outputs, metric_outputs
 from .progress import retry_line, stderr_line
-
-OUTPUTS = (
-    "job_name",
-    "state",
-    "tuning_job_state",
-    "tuning_job_metadata",
-    "tuned_model_name",
-    "tuned_model_endpoint_name",
-    "checkpoints",
-    "experiment",
-    "hyper_parameters",
-    "tuning_data_stats",
-    "training_metrics",
-    "validation_metrics",
-    "create_time",
-    "start_time",
-    "end_time",
-    "console_url",
-    "estimated_training_tokens",
-)
-"""Computed by create and read; the resource class declares each one so it is an attribute."""
 
 FAILED_STATES = frozenset({wire.JobState.FAILED, wire.JobState.CANCELLED, wire.JobState.EXPIRED})
 
@@ -133,7 +112,7 @@ class TuningJobProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate without network; every problem at once; unknown values pass through."""
-        props, place_problems = self._with_place(_inputs_only(news))
+        props, place_problems = self._with_place(inputs_only(news))
         config_problems = self._config_problems()
         # A bad config value that also stopped project or location resolving is reported once, under its key.
         said = {reason for _, reason in config_problems}
@@ -154,7 +133,7 @@ class TuningJobProvider(ResourceProvider):
         ownership.DEPLOYMENT.saw(id_, olds, news)
         if news.get("project") is None and olds.get("project") is not None:
             news = {**news, "project": self._resolve_project(olds["project"])}
-        replaces, updates = spec.changed_inputs(olds, _inputs_only(news))
+        replaces, updates = spec.changed_inputs(olds, inputs_only(news))
         if _state(olds) in FAILED_STATES:
             # Refreshed after an out-of-band cancel (or expiry): the job will never give a model.
             replaces = [*replaces, "state"]
@@ -183,8 +162,8 @@ class TuningJobProvider(ResourceProvider):
         except NotFoundError:
             return ReadResult("", {})
         _note_retired_base_model(job)
-        given = _inputs_only(props)
-        echoed = {key: value for key, value in _inputs_from_job(job).items() if given.get(key) is None}
+        given = inputs_only(props)
+        echoed = {key: value for key, value in fields.inputs_from_job(job).items() if given.get(key) is None}
         inputs = {**spec.canonical_inputs(given), **echoed}
         return ReadResult(id_, self._outputs(job, inputs, lifecycle), inputs)
 
@@ -233,7 +212,7 @@ class TuningJobProvider(ResourceProvider):
         if staging_uri is not None and staging_uri.strip():
             try:
                 staging.StagingLocation.parse(staging_uri)
-            except staging.StagingUriError as error:
+            except StagingUriError as error:
                 found.append((staging.STAGING_CONFIG, str(error)))
         return found
 
@@ -281,7 +260,7 @@ class TuningJobProvider(ResourceProvider):
             return fallback
 
     def _parse(self, props: dict[str, Any]) -> spec.TuningJobSpec:
-        inputs, _ = self._with_place(_inputs_only(props))
+        inputs, _ = self._with_place(inputs_only(props))
         if inputs.get("project") is None:
             inputs["project"] = self._settings(None, inputs.get("location"), allow_adc=True).project
         return spec.parse(inputs)
@@ -310,67 +289,11 @@ class TuningJobProvider(ResourceProvider):
 # --- pure translations ------------------------------------------------------------------------
 
 
-def _inputs_only(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The inputs of a property bag that may also hold outputs (old outputs, or declared outputs)."""
-    return {key: value for key, value in props.items() if key not in OUTPUTS}
-
-
 def _state(props: Mapping[str, Any]) -> wire.JobState | None:
     try:
         return wire.JobState(props.get("state"))
     except ValueError:
         return None
-
-
-def job_outputs(job: wire.TuningJob) -> dict[str, Any]:
-    """The TuningJob's outputs from the service's view of the job."""
-    body = job.to_json_dict()
-    tuned = job.tuned_model or wire.TunedModel()
-    spec_ = job.supervised_tuning_spec or wire.SupervisedTuningSpec()
-    hyper = spec_.hyper_parameters or wire.SupervisedHyperParameters()
-    stats = job.tuning_data_stats.supervised_tuning_data_stats if job.tuning_data_stats else None
-    return {
-        "job_name": job.name,
-        "state": job.job_state.value,
-        # v1beta1 only: what a waiting job is doing ("waiting for quota"), and how far it got.
-        "tuning_job_state": job.detailed_state.value if job.detailed_state else None,
-        "tuning_job_metadata": _plain(job.tuning_job_metadata) if job.tuning_job_metadata else {},
-        "tuned_model_name": tuned.model,
-        "tuned_model_endpoint_name": tuned.endpoint,
-        "checkpoints": [_plain(checkpoint) for checkpoint in tuned.checkpoints or []],
-        "experiment": job.experiment,
-        "hyper_parameters": {
-            "epoch_count": hyper.epoch_count,
-            "adapter_size": wire.AdapterSize(hyper.adapter_size).rank if hyper.adapter_size else None,
-            "learning_rate_multiplier": hyper.learning_rate_multiplier,
-        },
-        # Example contents stay out of the state: they are the user's data, not a result.
-        "tuning_data_stats": _plain(stats, exclude={"user_dataset_examples"}) if stats else {},
-        "create_time": body.get("createTime"),
-        "start_time": body.get("startTime"),
-        "end_time": body.get("endTime"),
-        "console_url": names.console_url(str(job.name)) if job.name else None,
-        # What the service counts as billable (dataset tokens x epochs), as pricing.py prices it.
-        "estimated_training_tokens": stats.total_billable_token_count if stats else None,
-    }
-
-
-def _plain(model: BaseModel, exclude: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
-    """A wire message as snake_case Python values, int64 as ints (its JSON form has strings)."""
-
-    def value(item: Any) -> Any:
-        if isinstance(item, BaseModel):
-            return _plain(item)
-        if isinstance(item, list):
-            return [value(element) for element in item]
-        return item.value if isinstance(item, Enum) else item
-
-    fields = type(model).model_fields
-    return {
-        name: value(getattr(model, name))
-        for name in fields
-        if name not in exclude and getattr(model, name) is not None
-    }
 
 
 def _final_metrics(lifecycle: Lifecycle, job: wire.TuningJob) -> dict[str, dict[str, float]]:
@@ -381,11 +304,7 @@ def _final_metrics(lifecycle: Lifecycle, job: wire.TuningJob) -> dict[str, dict[
             series = lifecycle.client.read_metrics(job)
         except VertexTuningError as error:
             lifecycle.log(f"could not read the metrics of {job.name} ({error}); outputs leave them empty")
-    last = {name.lstrip("/"): points[-1].value for name, points in series.items() if points}
-    return {
-        "training_metrics": {name: value for name, value in last.items() if name.startswith("train_")},
-        "validation_metrics": {name: value for name, value in last.items() if name.startswith("eval_")},
-    }
+    return metric_outputs(series)
 
 
 def _note_retired_base_model(job: wire.TuningJob) -> None:
@@ -395,25 +314,3 @@ def _note_retired_base_model(job: wire.TuningJob) -> None:
     ended = model.serving_ended(catalogue.today()) if model is not None else None
     if ended is not None and job.job_state is wire.JobState.SUCCEEDED:
         stderr_line(f"{job.name}: {ended}")
-
-
-def _inputs_from_job(job: wire.TuningJob) -> dict[str, Any]:
-    """Inputs a job echoes exactly, for a `get` that passes few inputs. Never the service's defaults
-    (hyperparameters, display name): they would look like changes against the program's inputs."""
-    name = names.TuningJobName.parse(job.name)
-    spec_ = job.supervised_tuning_spec or wire.SupervisedTuningSpec()
-    pre_tuned = job.pre_tuned_model
-    labels = {key: value for key, value in (job.labels or {}).items() if key != spec.ID_LABEL}
-    found = {
-        "location": name.location,
-        "base_model": job.base_model if not pre_tuned else None,
-        "pre_tuned_model_name": pre_tuned.tuned_model_name if pre_tuned else None,
-        "pre_tuned_checkpoint_id": pre_tuned.checkpoint_id if pre_tuned else None,
-        "training_dataset_uri": spec_.training_dataset_uri,
-        "validation_dataset_uri": spec_.validation_dataset_uri,
-        "description": job.description,
-        "labels": labels or None,
-        "kms_key_name": job.encryption_spec.kms_key_name if job.encryption_spec else None,
-        "service_account": job.service_account,
-    }
-    return {key: value for key, value in found.items() if value is not None}

@@ -20,7 +20,7 @@ from typing import Any
 from . import catalogue, names
 from .client import VertexClient
 from .datasets import Purpose, validate_dataset_file
-from .errors import ConfigurationError, InvalidNameError, VertexTuningError
+from .errors import InvalidNameError, StagingUriError, VertexTuningError
 from .settings import Settings
 from .spec import is_unknown
 
@@ -33,10 +33,6 @@ LOCAL_DATASETS: tuple[tuple[str, str, Purpose], ...] = (
 # A tuned model's base model is not known offline; its datasets are checked as for this one.
 FALLBACK_MODEL = catalogue.DEFAULT_MODEL
 _CHUNK = 1024 * 1024
-
-
-class StagingUriError(ConfigurationError):
-    """A staging location that is not `gs://BUCKET[/PREFIX]` with safe names."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from vertex_tuning import wire
 from vertex_tuning.cli import app, register_commands
 from vertex_tuning.client import UnusableAnswerError, VertexClient
 from vertex_tuning.errors import VertexTuningError
-from vertex_tuning.provider import job_outputs
+from vertex_tuning.outputs import job_outputs
 
 ENDPOINT = f"projects/{PROJECT}/locations/{LOCATION}/endpoints/77"
 EXPERIMENT = f"projects/{PROJECT}/locations/{LOCATION}/metadataStores/default/contexts/exp-1"

@@ -11,10 +11,10 @@ import pytest
 from support.emulator import sample_dataset
 from vertex_tuning import staging
 from vertex_tuning.client import RetryPolicy, VertexClient
-from vertex_tuning.errors import InvalidNameError, PermissionDeniedError, TransportError
+from vertex_tuning.errors import InvalidNameError, PermissionDeniedError, StagingUriError, TransportError
 from vertex_tuning.names import GcsObjectName
 from vertex_tuning.settings import Settings
-from vertex_tuning.staging import StagingLocation, StagingUriError
+from vertex_tuning.staging import StagingLocation
 
 CANARY_TOKEN = "ya29.staging-canary-never-leak"
 PROJECT = "test-project"
