@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from pulumi.dynamic import (
@@ -63,21 +62,22 @@ _CONFIG_KEYS = (
     *settings.AUTH_CONFIG_KEYS,
     pricing.PRICE_CONFIG,
 )
-# Check must not reach the network, so it never asks Application Default Credentials for a
-# project; with only a location to learn, a stand-in project satisfies settings' validation.
-_NO_PROJECT = "unresolved-project"
-
 _clients: dict[settings.Settings, VertexClient] = {}
 _clients_lock = threading.Lock()
 
 
 def _client(resolved: settings.Settings) -> VertexClient:
-    """One client per distinct settings for the life of the host process, shared by all threads."""
+    """One client per target (and transport) for the life of the host process, shared by all threads."""
     with _clients_lock:
         client = _clients.get(resolved)
         if client is None:
             client = _clients[resolved] = VertexClient(resolved, on_retry=retry_line)
         return client
+
+
+def _lifecycle(client: VertexClient) -> Lifecycle:
+    # Waits sleep on the engine's Cancel: one Ctrl-C stops them (cancellation.py).
+    return Lifecycle(client, sleep=cancellation.sleep)
 
 
 class TuningJobProvider(ResourceProvider):
@@ -112,11 +112,19 @@ class TuningJobProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate without network; every problem at once; unknown values pass through."""
-        props, place_problems = self._with_place(inputs_only(news))
+        props = inputs_only(news)
+        place = settings.resolve_place(
+            project=props.get("project"),
+            location=props.get("location"),
+            config=self._config,
+            environ=os.environ,
+        )
+        filled = {"project": place.project, "location": place.location}
+        props.update({key: value for key, value in filled.items() if value is not None})
         config_problems = self._config_problems()
         # A bad config value that also stopped project or location resolving is reported once, under its key.
         said = {reason for _, reason in config_problems}
-        config_problems += [problem for problem in place_problems if problem[1] not in said]
+        config_problems += [problem for problem in place.problems if problem[1] not in said]
         # Local dataset files get their content-addressed gs:// URIs here (read, never uploaded).
         props, dataset_problems = staging.plan_local_datasets(props, self._config.get(staging.STAGING_CONFIG))
         found = config_problems + dataset_problems + spec.problems(props)
@@ -143,13 +151,15 @@ class TuningJobProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Submit or adopt this resource's job and wait until it SUCCEEDED (decisions 1-3)."""
-        job_spec = self._parse(props)
-        assert job_spec.project is not None
-        lifecycle = self._lifecycle(job_spec.project, job_spec.location, job_spec.api_version)
+        inputs = inputs_only(props)
+        resolved = self._resolve(
+            inputs.get("project"), inputs.get("location"), inputs.get("api_version"), allow_adc=True
+        )
+        job_spec = spec.parse({**inputs, "project": resolved.project, "location": resolved.location})
+        client = _client(resolved)  # the datasets go up through the job's own client
         if job_spec.training_dataset or job_spec.validation_dataset:
-            staging.upload_local_datasets(
-                self._settings(job_spec.project, job_spec.location), job_spec.inputs()
-            )
+            staging.upload_local_datasets(client, job_spec.inputs())
+        lifecycle = _lifecycle(client)
         final = ownership.Claim(lifecycle, job_spec).take(job_spec.wait_timeout_minutes * 60)
         return CreateResult(str(final.name), self._outputs(final, job_spec.inputs(), lifecycle))
 
@@ -188,12 +198,15 @@ class TuningJobProvider(ResourceProvider):
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _settings(
-        self, project: str | None, location: str | None, *, allow_adc: bool = False
+    def _resolve(
+        self, project: Any, location: Any, api_version: Any = None, *, allow_adc: bool = False
     ) -> settings.Settings:
+        """The one resolution of an engine call (decision 7); Application Default Credentials are
+        asked for a project only when `allow_adc` (they may reach the network)."""
         return settings.resolve_settings(
             project=project,
             location=location,
+            api_version=api_version,
             config=self._config,
             environ=os.environ,
             default_project=settings.adc_project if allow_adc else lambda: None,
@@ -216,31 +229,6 @@ class TuningJobProvider(ResourceProvider):
                 found.append((staging.STAGING_CONFIG, str(error)))
         return found
 
-    def _with_place(self, props: dict[str, Any]) -> tuple[dict[str, Any], list[spec.Problem]]:
-        """Props with project and location filled from config or environment (decision 7), no network.
-
-        A project only Application Default Credentials know stays absent until create; the
-        stand-ins only keep settings' validation of the other value quiet."""
-        filled, found = dict(props), []
-        if props.get("project") is None:
-            try:
-                resolved = settings.resolve_settings(
-                    location=names.DEFAULT_LOCATION,
-                    config=self._config,
-                    environ=os.environ,
-                    default_project=lambda: _NO_PROJECT,
-                )
-                if resolved.project != _NO_PROJECT:
-                    filled["project"] = resolved.project
-            except ConfigurationError as error:
-                found.append(("project", str(error)))
-        if props.get("location") is None:
-            try:
-                filled["location"] = self._settings(_NO_PROJECT, None).location
-            except ConfigurationError as error:
-                found.append(("location", str(error)))
-        return filled, found
-
     def _tell_before_spending(self, props: Mapping[str, Any]) -> None:
         """Check's info lines (shown by `pulumi preview`): an unresolved project, the cost estimate."""
         if props.get("project") is None:
@@ -255,29 +243,16 @@ class TuningJobProvider(ResourceProvider):
     def _resolve_project(self, fallback: str) -> str:
         """The project a create would use when the inputs name none (may ask ADC)."""
         try:
-            return self._settings(None, None, allow_adc=True).project
+            return self._resolve(None, None, allow_adc=True).project
         except ConfigurationError:
             return fallback
 
-    def _parse(self, props: dict[str, Any]) -> spec.TuningJobSpec:
-        inputs, _ = self._with_place(inputs_only(props))
-        if inputs.get("project") is None:
-            inputs["project"] = self._settings(None, inputs.get("location"), allow_adc=True).project
-        return spec.parse(inputs)
-
-    def _lifecycle(self, project: str, location: str, api_version: str | None) -> Lifecycle:
-        resolved = self._settings(project, location)
-        if api_version is not None:
-            resolved = replace(resolved, api_version=api_version)
-        # Waits sleep on the engine's Cancel: one Ctrl-C stops them (cancellation.py).
-        return Lifecycle(_client(resolved), sleep=cancellation.sleep)
-
     def _lifecycle_for(self, job_name: str, props: Mapping[str, Any]) -> Lifecycle:
+        """The lifecycle for an existing job: its name says the project and location."""
         name = names.TuningJobName.parse(job_name)
         api_version = props.get("api_version")
-        return self._lifecycle(
-            name.project, name.location, api_version if isinstance(api_version, str) else None
-        )
+        api_version = api_version if isinstance(api_version, str) else None
+        return _lifecycle(_client(self._resolve(name.project, name.location, api_version)))
 
     def _outputs(
         self, job: wire.TuningJob, inputs: Mapping[str, Any], lifecycle: Lifecycle

@@ -202,5 +202,5 @@ def upload(
     with reported_errors():
         settings = resolved_settings(ctx)
         with api_client(settings) as client:
-            upload_file(settings, file, uri, client=client)
+            upload_file(client, file, uri)
     console.print(f"Uploaded {file} to {uri}", markup=False)
