@@ -94,6 +94,14 @@ def inputs_only(props: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in props.items() if key not in OUTPUTS}
 
 
+def state_of(props: Mapping[str, Any]) -> wire.JobState | None:
+    """The `state` output of a property bag, None when it holds none."""
+    try:
+        return wire.JobState(props.get("state"))
+    except ValueError:
+        return None
+
+
 def plain(model: BaseModel, exclude: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
     """A wire message as snake_case Python values, int64 as ints (its JSON form has strings)."""
 

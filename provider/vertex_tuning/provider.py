@@ -2,12 +2,12 @@
 
 The provider object is pickled into every resource's state, so it holds nothing but its class:
 clients (connection pools, credentials) are built lazily in the host process and cached per
-settings at module level; the stack config read in `configure()` lives on the instance only in
+target at module level; the stack config read in `configure()` lives on the instance only in
 the host and is never pickled. One instance serves many worker threads at once: methods share
 only the lock-guarded module caches below.
 
-Each method is short and linear; the work is in `spec` (inputs), `lifecycle` (the job) and
-`client` (HTTP).
+Each method is short and linear and resolves its settings once; the work is in `spec` (inputs,
+from the table in `fields`), `outputs` (the job as outputs), `lifecycle` (the job) and `client` (HTTP).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from . import (
 from .client import MetricPoint, VertexClient
 from .errors import ConfigurationError, NotFoundError, StagingUriError, VertexTuningError
 from .lifecycle import Lifecycle
-from .outputs import inputs_only, job_outputs, metric_outputs
+from .outputs import inputs_only, job_outputs, metric_outputs, state_of
 from .progress import retry_line, stderr_line
 
 FAILED_STATES = frozenset({wire.JobState.FAILED, wire.JobState.CANCELLED, wire.JobState.EXPIRED})
@@ -62,6 +62,7 @@ _CONFIG_KEYS = (
     *settings.AUTH_CONFIG_KEYS,
     pricing.PRICE_CONFIG,
 )
+
 _clients: dict[settings.Settings, VertexClient] = {}
 _clients_lock = threading.Lock()
 
@@ -142,7 +143,7 @@ class TuningJobProvider(ResourceProvider):
         if news.get("project") is None and olds.get("project") is not None:
             news = {**news, "project": self._resolve_project(olds["project"])}
         replaces, updates = spec.changed_inputs(olds, inputs_only(news))
-        if _state(olds) in FAILED_STATES:
+        if state_of(olds) in FAILED_STATES:
             # Refreshed after an out-of-band cancel (or expiry): the job will never give a model.
             replaces = [*replaces, "state"]
         if replaces:
@@ -261,14 +262,7 @@ class TuningJobProvider(ResourceProvider):
         return {**inputs, **job_outputs(job), **metrics}
 
 
-# --- pure translations ------------------------------------------------------------------------
-
-
-def _state(props: Mapping[str, Any]) -> wire.JobState | None:
-    try:
-        return wire.JobState(props.get("state"))
-    except ValueError:
-        return None
+# --- what the engine calls share ---------------------------------------------------------------
 
 
 def _final_metrics(lifecycle: Lifecycle, job: wire.TuningJob) -> dict[str, dict[str, float]]:

@@ -17,7 +17,10 @@ The quota project (sent as `x-goog-user-project`, which user credentials need) i
 else `GOOGLE_BILLING_PROJECT` when `USER_PROJECT_OVERRIDE` is true, else `GOOGLE_CLOUD_QUOTA_PROJECT`,
 else the credentials' own `quota_project_id` (applied by `auth`).
 `Settings` holds nothing secret (credentials are named by the variable holding them, never copied),
-so it may be pickled with the provider.
+so it may be pickled with the provider. It is a `Target` (project, location, API host and version:
+where calls go) plus a `Transport` (emulator, credentials, quota project, timeout: how they travel).
+Check, which must not reach the network, asks `resolve_place` instead: a project that only
+Application Default Credentials could name is "not known yet" there, never a stand-in.
 """
 
 from __future__ import annotations
@@ -126,8 +129,8 @@ class Transport:
 
 @dataclass(frozen=True)
 class Settings:
-    """Resolved, validated settings for talking to Vertex AI or the emulator: a target and a
-    transport, in one flat value (what `VertexClient` takes). Nothing secret."""
+    """Resolved, validated settings for talking to Vertex AI or the emulator: the fields of a
+    `Target` and a `Transport` in one flat value (what `VertexClient` takes). Nothing secret."""
 
     project: str
     location: str = DEFAULT_LOCATION
@@ -136,9 +139,7 @@ class Settings:
     impersonate_service_account: str | None = None
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     quota_project: str | None = None
-    """Sent as `x-goog-user-project`; None leaves it to the credentials' own quota project."""
     credentials_env: str | None = None
-    """The environment variable holding the credentials (a path or JSON); None: ADC."""
 
     def __post_init__(self) -> None:
         validate_project(self.project)

@@ -23,8 +23,6 @@ from .fields import (
     ALL_INPUTS,
     DEFAULT_WAIT_TIMEOUT_MINUTES,
     IDENTITY_INPUTS,
-    JOB_INPUTS,
-    LOCAL_DATASET_INPUTS,
     REPLACING_INPUTS,
     REQUIRED_IDENTITY_INPUTS,
     RULES,
@@ -34,7 +32,7 @@ from .fields import (
     defaults,
     job_body,
 )
-from .rules import ID_LABEL, MAX_USER_LABELS, canonical_json_value
+from .rules import ID_LABEL, canonical_json_value
 from .settings import API_VERSIONS
 
 __all__ = [
@@ -44,9 +42,6 @@ __all__ = [
     "IDENTITY_INPUTS",
     "ID_LABEL",
     "ID_LABEL_HEX_CHARS",
-    "JOB_INPUTS",
-    "LOCAL_DATASET_INPUTS",
-    "MAX_USER_LABELS",
     "REPLACING_INPUTS",
     "REQUIRED_IDENTITY_INPUTS",
     "UPDATABLE_INPUTS",
