@@ -103,12 +103,14 @@ def wait_until_serving(host_port: str, process: subprocess.Popen[bytes], timeout
 
 def seed_dataset(root: Path, host_port: str) -> None:
     """Put the quickstart's dataset where the program expects it, as a user's upload would."""
+    from vertex_tuning.client import VertexClient
     from vertex_tuning.settings import resolve_settings
     from vertex_tuning.staging import upload_file
 
     emulator = {"VERTEX_AI_EMULATOR_HOST": host_port}
     settings = resolve_settings(project=QUICKSTART_PROJECT, location=QUICKSTART_LOCATION, environ=emulator)
-    upload_file(settings, root / "quickstart" / "data" / "train.jsonl", DATASET_URI)
+    with VertexClient(settings) as client:
+        upload_file(client, root / "quickstart" / "data" / "train.jsonl", DATASET_URI)
 
 
 def pulumi_environment(root: Path, cli_dir: Path, host_port: str, base: Mapping[str, str]) -> dict[str, str]:

@@ -33,6 +33,18 @@ class InvalidNameError(ConfigurationError):
     """A project, location, id or resource name that is not safe to put in a host name or a path."""
 
 
+class InvalidSpecError(VertexTuningError):
+    """The inputs do not describe a valid tuning job; carries every (input name, reason) problem."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{name}: {reason}" for name, reason in problems))
+
+
+class StagingUriError(ConfigurationError):
+    """A staging location that is not `gs://BUCKET[/PREFIX]` with safe names."""
+
+
 class _StructuredError(VertexTuningError):
     """An error whose message is built from its fields, and which pickles (keyword-only init)."""
 

@@ -2,12 +2,12 @@
 
 The provider object is pickled into every resource's state, so it holds nothing but its class:
 clients (connection pools, credentials) are built lazily in the host process and cached per
-settings at module level; the stack config read in `configure()` lives on the instance only in
+target at module level; the stack config read in `configure()` lives on the instance only in
 the host and is never pickled. One instance serves many worker threads at once: methods share
 only the lock-guarded module caches below.
 
-Each method is short and linear; the work is in `spec` (inputs), `lifecycle` (the job) and
-`client` (HTTP).
+Each method is short and linear and resolves its settings once; the work is in `spec` (inputs,
+from the table in `fields`), `outputs` (the job as outputs), `lifecycle` (the job) and `client` (HTTP).
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping
-from dataclasses import replace
-from enum import Enum
 from typing import Any
 
 from pulumi.dynamic import (
@@ -29,12 +27,12 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pydantic import BaseModel
 
 from . import (
     cancellation,
     catalogue,
     concurrency,
+    fields,
     host_errors,
     names,
     ownership,
@@ -45,30 +43,10 @@ from . import (
     wire,
 )
 from .client import MetricPoint, VertexClient
-from .errors import ConfigurationError, NotFoundError, VertexTuningError
+from .errors import ConfigurationError, NotFoundError, StagingUriError, VertexTuningError
 from .lifecycle import Lifecycle
+from .outputs import inputs_only, job_outputs, metric_outputs, state_of
 from .progress import retry_line, stderr_line
-
-OUTPUTS = (
-    "job_name",
-    "state",
-    "tuning_job_state",
-    "tuning_job_metadata",
-    "tuned_model_name",
-    "tuned_model_endpoint_name",
-    "checkpoints",
-    "experiment",
-    "hyper_parameters",
-    "tuning_data_stats",
-    "training_metrics",
-    "validation_metrics",
-    "create_time",
-    "start_time",
-    "end_time",
-    "console_url",
-    "estimated_training_tokens",
-)
-"""Computed by create and read; the resource class declares each one so it is an attribute."""
 
 FAILED_STATES = frozenset({wire.JobState.FAILED, wire.JobState.CANCELLED, wire.JobState.EXPIRED})
 
@@ -84,21 +62,23 @@ _CONFIG_KEYS = (
     *settings.AUTH_CONFIG_KEYS,
     pricing.PRICE_CONFIG,
 )
-# Check must not reach the network, so it never asks Application Default Credentials for a
-# project; with only a location to learn, a stand-in project satisfies settings' validation.
-_NO_PROJECT = "unresolved-project"
 
 _clients: dict[settings.Settings, VertexClient] = {}
 _clients_lock = threading.Lock()
 
 
 def _client(resolved: settings.Settings) -> VertexClient:
-    """One client per distinct settings for the life of the host process, shared by all threads."""
+    """One client per target (and transport) for the life of the host process, shared by all threads."""
     with _clients_lock:
         client = _clients.get(resolved)
         if client is None:
             client = _clients[resolved] = VertexClient(resolved, on_retry=retry_line)
         return client
+
+
+def _lifecycle(client: VertexClient) -> Lifecycle:
+    # Waits sleep on the engine's Cancel: one Ctrl-C stops them (cancellation.py).
+    return Lifecycle(client, sleep=cancellation.sleep)
 
 
 class TuningJobProvider(ResourceProvider):
@@ -133,11 +113,19 @@ class TuningJobProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate without network; every problem at once; unknown values pass through."""
-        props, place_problems = self._with_place(_inputs_only(news))
+        props = inputs_only(news)
+        place = settings.resolve_place(
+            project=props.get("project"),
+            location=props.get("location"),
+            config=self._config,
+            environ=os.environ,
+        )
+        filled = {"project": place.project, "location": place.location}
+        props.update({key: value for key, value in filled.items() if value is not None})
         config_problems = self._config_problems()
         # A bad config value that also stopped project or location resolving is reported once, under its key.
         said = {reason for _, reason in config_problems}
-        config_problems += [problem for problem in place_problems if problem[1] not in said]
+        config_problems += [problem for problem in place.problems if problem[1] not in said]
         # Local dataset files get their content-addressed gs:// URIs here (read, never uploaded).
         props, dataset_problems = staging.plan_local_datasets(props, self._config.get(staging.STAGING_CONFIG))
         found = config_problems + dataset_problems + spec.problems(props)
@@ -154,8 +142,8 @@ class TuningJobProvider(ResourceProvider):
         ownership.DEPLOYMENT.saw(id_, olds, news)
         if news.get("project") is None and olds.get("project") is not None:
             news = {**news, "project": self._resolve_project(olds["project"])}
-        replaces, updates = spec.changed_inputs(olds, _inputs_only(news))
-        if _state(olds) in FAILED_STATES:
+        replaces, updates = spec.changed_inputs(olds, inputs_only(news))
+        if state_of(olds) in FAILED_STATES:
             # Refreshed after an out-of-band cancel (or expiry): the job will never give a model.
             replaces = [*replaces, "state"]
         if replaces:
@@ -164,13 +152,15 @@ class TuningJobProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Submit or adopt this resource's job and wait until it SUCCEEDED (decisions 1-3)."""
-        job_spec = self._parse(props)
-        assert job_spec.project is not None
-        lifecycle = self._lifecycle(job_spec.project, job_spec.location, job_spec.api_version)
+        inputs = inputs_only(props)
+        resolved = self._resolve(
+            inputs.get("project"), inputs.get("location"), inputs.get("api_version"), allow_adc=True
+        )
+        job_spec = spec.parse({**inputs, "project": resolved.project, "location": resolved.location})
+        client = _client(resolved)  # the datasets go up through the job's own client
         if job_spec.training_dataset or job_spec.validation_dataset:
-            staging.upload_local_datasets(
-                self._settings(job_spec.project, job_spec.location), job_spec.inputs()
-            )
+            staging.upload_local_datasets(client, job_spec.inputs())
+        lifecycle = _lifecycle(client)
         final = ownership.Claim(lifecycle, job_spec).take(job_spec.wait_timeout_minutes * 60)
         return CreateResult(str(final.name), self._outputs(final, job_spec.inputs(), lifecycle))
 
@@ -183,8 +173,8 @@ class TuningJobProvider(ResourceProvider):
         except NotFoundError:
             return ReadResult("", {})
         _note_retired_base_model(job)
-        given = _inputs_only(props)
-        echoed = {key: value for key, value in _inputs_from_job(job).items() if given.get(key) is None}
+        given = inputs_only(props)
+        echoed = {key: value for key, value in fields.inputs_from_job(job).items() if given.get(key) is None}
         inputs = {**spec.canonical_inputs(given), **echoed}
         return ReadResult(id_, self._outputs(job, inputs, lifecycle), inputs)
 
@@ -209,12 +199,15 @@ class TuningJobProvider(ResourceProvider):
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _settings(
-        self, project: str | None, location: str | None, *, allow_adc: bool = False
+    def _resolve(
+        self, project: Any, location: Any, api_version: Any = None, *, allow_adc: bool = False
     ) -> settings.Settings:
+        """The one resolution of an engine call (decision 7); Application Default Credentials are
+        asked for a project only when `allow_adc` (they may reach the network)."""
         return settings.resolve_settings(
             project=project,
             location=location,
+            api_version=api_version,
             config=self._config,
             environ=os.environ,
             default_project=settings.adc_project if allow_adc else lambda: None,
@@ -233,34 +226,9 @@ class TuningJobProvider(ResourceProvider):
         if staging_uri is not None and staging_uri.strip():
             try:
                 staging.StagingLocation.parse(staging_uri)
-            except staging.StagingUriError as error:
+            except StagingUriError as error:
                 found.append((staging.STAGING_CONFIG, str(error)))
         return found
-
-    def _with_place(self, props: dict[str, Any]) -> tuple[dict[str, Any], list[spec.Problem]]:
-        """Props with project and location filled from config or environment (decision 7), no network.
-
-        A project only Application Default Credentials know stays absent until create; the
-        stand-ins only keep settings' validation of the other value quiet."""
-        filled, found = dict(props), []
-        if props.get("project") is None:
-            try:
-                resolved = settings.resolve_settings(
-                    location=names.DEFAULT_LOCATION,
-                    config=self._config,
-                    environ=os.environ,
-                    default_project=lambda: _NO_PROJECT,
-                )
-                if resolved.project != _NO_PROJECT:
-                    filled["project"] = resolved.project
-            except ConfigurationError as error:
-                found.append(("project", str(error)))
-        if props.get("location") is None:
-            try:
-                filled["location"] = self._settings(_NO_PROJECT, None).location
-            except ConfigurationError as error:
-                found.append(("location", str(error)))
-        return filled, found
 
     def _tell_before_spending(self, props: Mapping[str, Any]) -> None:
         """Check's info lines (shown by `pulumi preview`): an unresolved project, the cost estimate."""
@@ -276,29 +244,16 @@ class TuningJobProvider(ResourceProvider):
     def _resolve_project(self, fallback: str) -> str:
         """The project a create would use when the inputs name none (may ask ADC)."""
         try:
-            return self._settings(None, None, allow_adc=True).project
+            return self._resolve(None, None, allow_adc=True).project
         except ConfigurationError:
             return fallback
 
-    def _parse(self, props: dict[str, Any]) -> spec.TuningJobSpec:
-        inputs, _ = self._with_place(_inputs_only(props))
-        if inputs.get("project") is None:
-            inputs["project"] = self._settings(None, inputs.get("location"), allow_adc=True).project
-        return spec.parse(inputs)
-
-    def _lifecycle(self, project: str, location: str, api_version: str | None) -> Lifecycle:
-        resolved = self._settings(project, location)
-        if api_version is not None:
-            resolved = replace(resolved, api_version=api_version)
-        # Waits sleep on the engine's Cancel: one Ctrl-C stops them (cancellation.py).
-        return Lifecycle(_client(resolved), sleep=cancellation.sleep)
-
     def _lifecycle_for(self, job_name: str, props: Mapping[str, Any]) -> Lifecycle:
+        """The lifecycle for an existing job: its name says the project and location."""
         name = names.TuningJobName.parse(job_name)
         api_version = props.get("api_version")
-        return self._lifecycle(
-            name.project, name.location, api_version if isinstance(api_version, str) else None
-        )
+        api_version = api_version if isinstance(api_version, str) else None
+        return _lifecycle(_client(self._resolve(name.project, name.location, api_version)))
 
     def _outputs(
         self, job: wire.TuningJob, inputs: Mapping[str, Any], lifecycle: Lifecycle
@@ -307,70 +262,7 @@ class TuningJobProvider(ResourceProvider):
         return {**inputs, **job_outputs(job), **metrics}
 
 
-# --- pure translations ------------------------------------------------------------------------
-
-
-def _inputs_only(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The inputs of a property bag that may also hold outputs (old outputs, or declared outputs)."""
-    return {key: value for key, value in props.items() if key not in OUTPUTS}
-
-
-def _state(props: Mapping[str, Any]) -> wire.JobState | None:
-    try:
-        return wire.JobState(props.get("state"))
-    except ValueError:
-        return None
-
-
-def job_outputs(job: wire.TuningJob) -> dict[str, Any]:
-    """The TuningJob's outputs from the service's view of the job."""
-    body = job.to_json_dict()
-    tuned = job.tuned_model or wire.TunedModel()
-    spec_ = job.supervised_tuning_spec or wire.SupervisedTuningSpec()
-    hyper = spec_.hyper_parameters or wire.SupervisedHyperParameters()
-    stats = job.tuning_data_stats.supervised_tuning_data_stats if job.tuning_data_stats else None
-    return {
-        "job_name": job.name,
-        "state": job.job_state.value,
-        # v1beta1 only: what a waiting job is doing ("waiting for quota"), and how far it got.
-        "tuning_job_state": job.detailed_state.value if job.detailed_state else None,
-        "tuning_job_metadata": _plain(job.tuning_job_metadata) if job.tuning_job_metadata else {},
-        "tuned_model_name": tuned.model,
-        "tuned_model_endpoint_name": tuned.endpoint,
-        "checkpoints": [_plain(checkpoint) for checkpoint in tuned.checkpoints or []],
-        "experiment": job.experiment,
-        "hyper_parameters": {
-            "epoch_count": hyper.epoch_count,
-            "adapter_size": wire.AdapterSize(hyper.adapter_size).rank if hyper.adapter_size else None,
-            "learning_rate_multiplier": hyper.learning_rate_multiplier,
-        },
-        # Example contents stay out of the state: they are the user's data, not a result.
-        "tuning_data_stats": _plain(stats, exclude={"user_dataset_examples"}) if stats else {},
-        "create_time": body.get("createTime"),
-        "start_time": body.get("startTime"),
-        "end_time": body.get("endTime"),
-        "console_url": names.console_url(str(job.name)) if job.name else None,
-        # What the service counts as billable (dataset tokens x epochs), as pricing.py prices it.
-        "estimated_training_tokens": stats.total_billable_token_count if stats else None,
-    }
-
-
-def _plain(model: BaseModel, exclude: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
-    """A wire message as snake_case Python values, int64 as ints (its JSON form has strings)."""
-
-    def value(item: Any) -> Any:
-        if isinstance(item, BaseModel):
-            return _plain(item)
-        if isinstance(item, list):
-            return [value(element) for element in item]
-        return item.value if isinstance(item, Enum) else item
-
-    fields = type(model).model_fields
-    return {
-        name: value(getattr(model, name))
-        for name in fields
-        if name not in exclude and getattr(model, name) is not None
-    }
+# --- what the engine calls share ---------------------------------------------------------------
 
 
 def _final_metrics(lifecycle: Lifecycle, job: wire.TuningJob) -> dict[str, dict[str, float]]:
@@ -381,11 +273,7 @@ def _final_metrics(lifecycle: Lifecycle, job: wire.TuningJob) -> dict[str, dict[
             series = lifecycle.client.read_metrics(job)
         except VertexTuningError as error:
             lifecycle.log(f"could not read the metrics of {job.name} ({error}); outputs leave them empty")
-    last = {name.lstrip("/"): points[-1].value for name, points in series.items() if points}
-    return {
-        "training_metrics": {name: value for name, value in last.items() if name.startswith("train_")},
-        "validation_metrics": {name: value for name, value in last.items() if name.startswith("eval_")},
-    }
+    return metric_outputs(series)
 
 
 def _note_retired_base_model(job: wire.TuningJob) -> None:
@@ -395,25 +283,3 @@ def _note_retired_base_model(job: wire.TuningJob) -> None:
     ended = model.serving_ended(catalogue.today()) if model is not None else None
     if ended is not None and job.job_state is wire.JobState.SUCCEEDED:
         stderr_line(f"{job.name}: {ended}")
-
-
-def _inputs_from_job(job: wire.TuningJob) -> dict[str, Any]:
-    """Inputs a job echoes exactly, for a `get` that passes few inputs. Never the service's defaults
-    (hyperparameters, display name): they would look like changes against the program's inputs."""
-    name = names.TuningJobName.parse(job.name)
-    spec_ = job.supervised_tuning_spec or wire.SupervisedTuningSpec()
-    pre_tuned = job.pre_tuned_model
-    labels = {key: value for key, value in (job.labels or {}).items() if key != spec.ID_LABEL}
-    found = {
-        "location": name.location,
-        "base_model": job.base_model if not pre_tuned else None,
-        "pre_tuned_model_name": pre_tuned.tuned_model_name if pre_tuned else None,
-        "pre_tuned_checkpoint_id": pre_tuned.checkpoint_id if pre_tuned else None,
-        "training_dataset_uri": spec_.training_dataset_uri,
-        "validation_dataset_uri": spec_.validation_dataset_uri,
-        "description": job.description,
-        "labels": labels or None,
-        "kms_key_name": job.encryption_spec.kms_key_name if job.encryption_spec else None,
-        "service_account": job.service_account,
-    }
-    return {key: value for key, value in found.items() if value is not None}

@@ -17,7 +17,9 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from .provider import OUTPUTS, TuningJobProvider
+from . import fields
+from .outputs import OUTPUTS
+from .provider import TuningJobProvider
 
 
 class TuningJob(pulumi.dynamic.Resource, module="vertex-tuning", name="TuningJob"):
@@ -105,37 +107,21 @@ class TuningJob(pulumi.dynamic.Resource, module="vertex-tuning", name="TuningJob
         :param triggers: any value; changing it tunes a new model with the same inputs.
         :param api_version: `v1` (default) or `v1beta1`.
         """
-        inputs: dict[str, Any] = {
-            "project": project,
-            "location": location,
-            "base_model": base_model,
-            "pre_tuned_model_name": pre_tuned_model_name,
-            "pre_tuned_checkpoint_id": pre_tuned_checkpoint_id,
-            "training_dataset_uri": training_dataset_uri,
-            "validation_dataset_uri": validation_dataset_uri,
-            "training_dataset": training_dataset,
-            "validation_dataset": validation_dataset,
-            "staging_uri": staging_uri,
-            "epoch_count": epoch_count,
-            "adapter_size": adapter_size,
-            "learning_rate_multiplier": learning_rate_multiplier,
-            "tuned_model_display_name": tuned_model_display_name,
-            "description": description,
-            "labels": labels,
-            "kms_key_name": kms_key_name,
-            "service_account": service_account,
-            "export_last_checkpoint_only": export_last_checkpoint_only,
-            "wait_timeout_minutes": wait_timeout_minutes,
-            "triggers": triggers,
-            "api_version": api_version,
-            # The provider host knows neither organization, stack, project nor resource name; the
-            # job's identity label needs all four (the fully qualified stack, and the name) so that
-            # no two resources, even in two organizations, ever adopt each other's job.
-            "pulumi_organization": pulumi.get_organization() or None,
-            "pulumi_stack": pulumi.get_stack(),
-            "pulumi_project": pulumi.get_project(),
-            "resource_name": resource_name,
-        }
+        # The keywords are spelled out for users and IDEs; which of them are inputs is the table's
+        # (a test holds the two equal).
+        given = locals()
+        inputs: dict[str, Any] = {name: given[name] for name in fields.USER_INPUTS}
+        inputs.update(
+            {
+                # The provider host knows neither organization, stack, project nor resource name; the
+                # job's identity label needs all four (the fully qualified stack, and the name) so that
+                # no two resources, even in two organizations, ever adopt each other's job.
+                "pulumi_organization": pulumi.get_organization() or None,
+                "pulumi_stack": pulumi.get_stack(),
+                "pulumi_project": pulumi.get_project(),
+                "resource_name": resource_name,
+            }
+        )
         # Declared (as None) so that each output is an attribute of the resource.
         outputs: dict[str, Any] = dict.fromkeys(OUTPUTS)
         super().__init__(TuningJobProvider(), resource_name, {**inputs, **outputs}, opts)

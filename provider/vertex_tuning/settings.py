@@ -17,7 +17,10 @@ The quota project (sent as `x-goog-user-project`, which user credentials need) i
 else `GOOGLE_BILLING_PROJECT` when `USER_PROJECT_OVERRIDE` is true, else `GOOGLE_CLOUD_QUOTA_PROJECT`,
 else the credentials' own `quota_project_id` (applied by `auth`).
 `Settings` holds nothing secret (credentials are named by the variable holding them, never copied),
-so it may be pickled with the provider.
+so it may be pickled with the provider. It is a `Target` (project, location, API host and version:
+where calls go) plus a `Transport` (emulator, credentials, quota project, timeout: how they travel).
+Check, which must not reach the network, asks `resolve_place` instead: a project that only
+Application Default Credentials could name is "not known yet" there, never a stand-in.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .errors import ConfigurationError
-from .names import DEFAULT_LOCATION, validate_location, validate_project
+from .names import DEFAULT_LOCATION, api_host, validate_location, validate_project
 
 API_VERSIONS = ("v1", "v1beta1")
 DEFAULT_REQUEST_TIMEOUT = 60.0
@@ -84,12 +87,20 @@ _SERVICE_ACCOUNT = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}@[a-z0-9][a-z0-9.-]{0,2
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Resolved, validated settings for talking to Vertex AI or the emulator. Nothing secret."""
+class Target:
+    """Where one engine call's requests go: a project and location, on one API host and version."""
 
     project: str
-    location: str = DEFAULT_LOCATION
-    api_version: str = "v1"
+    location: str
+    api_host: str
+    """`host:port` of the emulator, else the Google host that serves the location."""
+    api_version: str
+
+
+@dataclass(frozen=True)
+class Transport:
+    """How requests travel, whatever their target: emulator, credentials, quota project, timeout."""
+
     emulator_host: str | None = None
     impersonate_service_account: str | None = None
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
@@ -99,13 +110,6 @@ class Settings:
     """The environment variable holding the credentials (a path or JSON); None: ADC."""
 
     def __post_init__(self) -> None:
-        validate_project(self.project)
-        validate_location(self.location)
-        if self.api_version not in API_VERSIONS:
-            raise ConfigurationError(
-                f"API version {self.api_version!r} is not supported; set {API_VERSION_CONFIG} to one of "
-                f"{', '.join(API_VERSIONS)}"
-            )
         if self.emulator_host is not None:
             validate_emulator_host(self.emulator_host)
         if self.impersonate_service_account is not None and not _SERVICE_ACCOUNT.fullmatch(
@@ -122,9 +126,66 @@ class Settings:
                 f"{TIMEOUT_CONFIG} must be a number of seconds between 0 and 3600, got {self.request_timeout}"
             )
 
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved, validated settings for talking to Vertex AI or the emulator: the fields of a
+    `Target` and a `Transport` in one flat value (what `VertexClient` takes). Nothing secret."""
+
+    project: str
+    location: str = DEFAULT_LOCATION
+    api_version: str = "v1"
+    emulator_host: str | None = None
+    impersonate_service_account: str | None = None
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    quota_project: str | None = None
+    credentials_env: str | None = None
+
+    def __post_init__(self) -> None:
+        validate_project(self.project)
+        validate_location(self.location)
+        validate_api_version(self.api_version)
+        _ = self.transport  # validates the transport's fields
+
     @property
     def uses_emulator(self) -> bool:
         return self.emulator_host is not None
+
+    @property
+    def target(self) -> Target:
+        host = self.emulator_host or api_host(self.location)
+        return Target(self.project, self.location, host, self.api_version)
+
+    @property
+    def transport(self) -> Transport:
+        return Transport(
+            emulator_host=self.emulator_host,
+            impersonate_service_account=self.impersonate_service_account,
+            request_timeout=self.request_timeout,
+            quota_project=self.quota_project,
+            credentials_env=self.credentials_env,
+        )
+
+
+@dataclass(frozen=True)
+class Place:
+    """The project and location a resource leaves unset, as far as they resolve without network."""
+
+    project: str | None
+    """None: given by the resource, or no project known yet (only Application Default Credentials
+    may name one, at create)."""
+    location: str | None
+    problems: tuple[tuple[str, str], ...] = ()
+    """(input name, reason) for a project or location that did not resolve."""
+
+
+def validate_api_version(value: str) -> str:
+    if value not in API_VERSIONS:
+        raise ConfigurationError(
+            f"API version {value!r} is not supported; set {API_VERSION_CONFIG} to one of "
+            f"{', '.join(API_VERSIONS)}"
+        )
+    return value
 
 
 def validate_emulator_host(value: str) -> str:
@@ -144,9 +205,9 @@ def config_problems(config: Mapping[str, str]) -> list[tuple[str, str]]:
     Check reports these whether or not the resource names its own project and location: they
     shape every call a create would make."""
     rules: dict[str, Callable[[str], object]] = {
-        TIMEOUT_CONFIG: lambda value: Settings("p-checked", request_timeout=_seconds(value)),
-        API_VERSION_CONFIG: lambda value: Settings("p-checked", api_version=value),
-        IMPERSONATE_CONFIG: lambda value: Settings("p-checked", impersonate_service_account=value),
+        TIMEOUT_CONFIG: lambda value: Transport(request_timeout=_seconds(value)),
+        API_VERSION_CONFIG: validate_api_version,
+        IMPERSONATE_CONFIG: lambda value: Transport(impersonate_service_account=value),
         EMULATOR_CONFIG: validate_emulator_host,
     }
     found = []
@@ -181,28 +242,94 @@ def resolve_settings(
     environ: Mapping[str, str] | None = None,
     default_project: Callable[[], str | None] = adc_project,
     impersonate_service_account: str | None = None,
+    api_version: str | None = None,
 ) -> Settings:
     """Resolve settings from the resource input, stack config, environment and ADC, in that order."""
     sources = _Sources(config or {}, os.environ if environ is None else environ)
-    emulator_host = sources.first(config=(EMULATOR_CONFIG,), env=(EMULATOR_ENV,))
-    resolved_project = sources.first(
-        ("resource input `project`", project), config=PROJECT_CONFIG, env=PROJECT_ENV
-    )
-    if resolved_project is None and emulator_host is None:
-        found = default_project()
-        resolved_project = _Found(found, "Application Default Credentials") if found else None
+    resolved_project = _project(sources, project, default_project)
     if resolved_project is None:
-        raise ConfigurationError(
-            "no Google Cloud project is set; give the resource a `project`, or run "
-            "`pulumi config set vertex-tuning:project <id>` (or gcp:project), or set GOOGLE_CLOUD_PROJECT "
-            f"(looked at {PROJECT_LOOKED_AT})"
-        )
-    resolved_location = sources.first(
-        ("resource input `location`", location), config=LOCATION_CONFIG, env=LOCATION_ENV
+        raise ConfigurationError(NO_PROJECT)
+    resolved_location = _location(sources, location)
+    transport = _transport(sources, impersonate_service_account)
+    return Settings(
+        project=resolved_project,
+        location=resolved_location,
+        api_version=_api_version(sources, api_version),
+        emulator_host=transport.emulator_host,
+        impersonate_service_account=transport.impersonate_service_account,
+        request_timeout=transport.request_timeout,
+        quota_project=transport.quota_project,
+        credentials_env=transport.credentials_env,
+    )
+
+
+def resolve_place(
+    *,
+    project: object,
+    location: object,
+    config: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Place:
+    """For check, without network: what the resource leaves unset (None), from config or environment.
+
+    A given value is not looked up (the input rules judge it) and comes back as None; an unset one
+    that does not resolve (a bad value, or a connection setting that would stop every call) is a
+    problem under its input's name."""
+    sources = _Sources(config or {}, os.environ if environ is None else environ)
+    problems: list[tuple[str, str]] = []
+
+    def attempt(name: str, resolve: Callable[[], str | None]) -> str | None:
+        try:
+            found = resolve()
+            _api_version(sources, None)
+            _transport(sources, None)  # a connection setting that stops every call stops this one
+        except ConfigurationError as error:
+            problems.append((name, str(error)))
+            return None
+        return found
+
+    def unset_project() -> str | None:
+        found = _project(sources, None, lambda: None)
+        if found is None and sources.emulator_host() is not None:
+            raise ConfigurationError(NO_PROJECT)  # an emulator has no credentials to ask
+        return found
+
+    found_project = attempt("project", unset_project) if project is None else None
+    found_location = attempt("location", lambda: _location(sources, None)) if location is None else None
+    return Place(found_project, found_location, tuple(problems))
+
+
+NO_PROJECT = (
+    "no Google Cloud project is set; give the resource a `project`, or run "
+    "`pulumi config set vertex-tuning:project <id>` (or gcp:project), or set GOOGLE_CLOUD_PROJECT "
+    f"(looked at {PROJECT_LOOKED_AT})"
+)
+
+
+def _project(sources: _Sources, given: str | None, default_project: Callable[[], str | None]) -> str | None:
+    """The validated project, or None when no source names one (ADC is never asked with an emulator)."""
+    found = sources.first(("resource input `project`", given), config=PROJECT_CONFIG, env=PROJECT_ENV)
+    if found is None and sources.emulator_host() is None:
+        adc = default_project()
+        found = _Found(adc, "Application Default Credentials") if adc else None
+    if found is None:
+        return None
+    return validate_project(found.value, found.source)
+
+
+def _location(sources: _Sources, given: str | None) -> str:
+    found = sources.first(
+        ("resource input `location`", given), config=LOCATION_CONFIG, env=LOCATION_ENV
     ) or _Found(DEFAULT_LOCATION, "the default")
-    validate_project(resolved_project.value, resolved_project.source)
-    validate_location(resolved_location.value, resolved_location.source)
-    api_version = sources.first(config=(API_VERSION_CONFIG,))
+    return validate_location(found.value, found.source)
+
+
+def _api_version(sources: _Sources, given: str | None) -> str:
+    found = sources.first(("resource input `api_version`", given), config=(API_VERSION_CONFIG,))
+    return validate_api_version(found.value) if found else "v1"
+
+
+def _transport(sources: _Sources, impersonate_service_account: str | None) -> Transport:
     impersonate = sources.first(
         ("--impersonate-service-account", impersonate_service_account),
         config=IMPERSONATE_CONFIGS,
@@ -210,11 +337,8 @@ def resolve_settings(
     )
     timeout = sources.first(config=(TIMEOUT_CONFIG,))
     credentials = sources.first(env=CREDENTIALS_ENV)
-    return Settings(
-        project=resolved_project.value,
-        location=resolved_location.value,
-        api_version=api_version.value if api_version else "v1",
-        emulator_host=emulator_host.value if emulator_host else None,
+    return Transport(
+        emulator_host=sources.emulator_host(),
         impersonate_service_account=impersonate.value if impersonate else None,
         request_timeout=_seconds(timeout.value) if timeout else DEFAULT_REQUEST_TIMEOUT,
         quota_project=_quota_project(sources),
@@ -251,6 +375,10 @@ class _Found:
 class _Sources:
     config: Mapping[str, str]
     environ: Mapping[str, str]
+
+    def emulator_host(self) -> str | None:
+        found = self.first(config=(EMULATOR_CONFIG,), env=(EMULATOR_ENV,))
+        return found.value if found else None
 
     def first(
         self, *given: tuple[str, str | None], config: tuple[str, ...] = (), env: tuple[str, ...] = ()

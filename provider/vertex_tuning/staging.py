@@ -20,8 +20,7 @@ from typing import Any
 from . import catalogue, names
 from .client import VertexClient
 from .datasets import Purpose, validate_dataset_file
-from .errors import ConfigurationError, InvalidNameError, VertexTuningError
-from .settings import Settings
+from .errors import InvalidNameError, StagingUriError, VertexTuningError
 from .spec import is_unknown
 
 STAGING_CONFIG = "vertex-tuning:stagingUri"
@@ -33,10 +32,6 @@ LOCAL_DATASETS: tuple[tuple[str, str, Purpose], ...] = (
 # A tuned model's base model is not known offline; its datasets are checked as for this one.
 FALLBACK_MODEL = catalogue.DEFAULT_MODEL
 _CHUNK = 1024 * 1024
-
-
-class StagingUriError(ConfigurationError):
-    """A staging location that is not `gs://BUCKET[/PREFIX]` with safe names."""
 
 
 @dataclass(frozen=True)
@@ -78,35 +73,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def stage_dataset(
-    settings: Settings, path: Path, staging_uri: str, *, client: VertexClient | None = None
-) -> str:
-    """Upload `path` to `staging_uri/<sha256>.jsonl` unless it is already there; the object's URI."""
-    location = StagingLocation.parse(staging_uri)
-    uri = location.uri_for(file_sha256(path))
-    upload_file(settings, path, uri, client=client, skip_existing=True)
-    return uri
-
-
-def upload_file(
-    settings: Settings,
-    path: Path,
-    uri: str,
-    *,
-    client: VertexClient | None = None,
-    skip_existing: bool = False,
-) -> bool:
+def upload_file(client: VertexClient, path: Path, uri: str, *, skip_existing: bool = False) -> bool:
     """Upload a local file to a `gs://` URI; False when `skip_existing` found the object there."""
     target = names.GcsObjectName.parse(uri)
-    storage = client or VertexClient(settings)
-    try:
-        if skip_existing and storage.object_exists(target):
-            return False
-        storage.upload_object(target, path)
-        return True
-    finally:
-        if client is None:
-            storage.close()
+    if skip_existing and client.object_exists(target):
+        return False
+    client.upload_object(target, path)
+    return True
 
 
 # --- the provider's side: check plans the URIs, create uploads --------------------------------
@@ -172,8 +145,9 @@ def _fallback_model() -> catalogue.BaseModel:
     return model
 
 
-def upload_local_datasets(settings: Settings, props: Mapping[str, Any]) -> None:
-    """For create: upload each local dataset to the URI check gave it, unless it is already there."""
+def upload_local_datasets(client: VertexClient, props: Mapping[str, Any]) -> None:
+    """For create: upload each local dataset to the URI check gave it, unless it is already there,
+    through the client of the create's own calls."""
     for path_input, uri_input, _ in LOCAL_DATASETS:
         if props.get(path_input) is None:
             continue
@@ -182,4 +156,4 @@ def upload_local_datasets(settings: Settings, props: Mapping[str, Any]) -> None:
             raise VertexTuningError(
                 f"{path} changed after check hashed it; run `pulumi up` again to tune its new content"
             )
-        upload_file(settings, path, uri, skip_existing=True)
+        upload_file(client, path, uri, skip_existing=True)

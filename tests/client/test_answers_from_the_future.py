@@ -18,7 +18,7 @@ from vertex_tuning.cli import app, register_commands
 from vertex_tuning.client import VertexClient
 from vertex_tuning.errors import UnusableAnswerError, VertexTuningError
 from vertex_tuning.names import EndpointName, LocationName, TuningJobName
-from vertex_tuning.provider import job_outputs
+from vertex_tuning.outputs import job_outputs
 
 ENDPOINT = f"projects/{PROJECT}/locations/{LOCATION}/endpoints/77"
 EXPERIMENT = f"projects/{PROJECT}/locations/{LOCATION}/metadataStores/default/contexts/exp-1"

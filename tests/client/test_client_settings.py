@@ -306,3 +306,56 @@ def test_a_missing_project_message_names_every_place_looked_at() -> None:
 
     for place in ("vertex-tuning:project", "gcp:project", "GOOGLE_PROJECT", "CLOUDSDK_CORE_PROJECT"):
         assert place in str(caught.value)
+
+
+def test_check_resolves_no_project_as_not_known_yet_without_asking_adc() -> None:
+    place = settings.resolve_place(project=None, location=None, config={}, environ={})
+
+    assert place == settings.Place(project=None, location="us-central1")
+
+
+def test_check_resolves_only_what_the_resource_leaves_unset() -> None:
+    config = {"gcp:project": "stack-project", "gcp:region": "europe-west4"}
+
+    assert settings.resolve_place(project="mine", location=None, config=config, environ={}) == settings.Place(
+        project=None, location="europe-west4"
+    )
+    assert settings.resolve_place(
+        project=None, location="us-east4", config=config, environ={}
+    ) == settings.Place(project="stack-project", location=None)
+
+
+def test_check_reports_what_stops_resolution_under_the_input_it_stops() -> None:
+    with_emulator = settings.resolve_place(
+        project=None, location=None, config={}, environ={"VERTEX_AI_EMULATOR_HOST": "127.0.0.1:8765"}
+    )
+    bad_region = settings.resolve_place(
+        project="mine", location=None, config={"gcp:region": "../x"}, environ={}
+    )
+    bad_host = settings.resolve_place(
+        project=None,
+        location=None,
+        config={},
+        environ={"GCLOUD_PROJECT": "p-1", "VERTEX_AI_EMULATOR_HOST": "x"},
+    )
+
+    assert [name for name, _ in with_emulator.problems] == ["project"]  # an emulator has no ADC to ask
+    assert "no Google Cloud project is set" in with_emulator.problems[0][1]
+    assert [name for name, _ in bad_region.problems] == ["location"] and bad_region.location is None
+    assert [name for name, _ in bad_host.problems] == ["project", "location"]
+    assert bad_host.project is None and bad_host.location is None
+
+
+def test_settings_are_a_target_and_a_transport() -> None:
+    google = Settings(project="p-12345", location="europe-west4", quota_project="bill-me")
+    local = Settings(project="p-12345", emulator_host="127.0.0.1:8765", api_version="v1beta1")
+
+    assert google.target == settings.Target(
+        "p-12345", "europe-west4", "europe-west4-aiplatform.googleapis.com", "v1"
+    )
+    assert google.transport == settings.Transport(quota_project="bill-me")
+    assert local.target.api_host == "127.0.0.1:8765" and local.target.api_version == "v1beta1"
+    assert (
+        resolve_settings(project="p-12345", api_version="v1beta1", config={}, environ={}).api_version
+        == "v1beta1"
+    )

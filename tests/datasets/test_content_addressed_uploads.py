@@ -11,10 +11,10 @@ import pytest
 from support.emulator import sample_dataset
 from vertex_tuning import staging
 from vertex_tuning.client import RetryPolicy, VertexClient
-from vertex_tuning.errors import InvalidNameError, PermissionDeniedError, TransportError
+from vertex_tuning.errors import InvalidNameError, PermissionDeniedError, StagingUriError, TransportError
 from vertex_tuning.names import GcsObjectName
 from vertex_tuning.settings import Settings
-from vertex_tuning.staging import StagingLocation, StagingUriError
+from vertex_tuning.staging import StagingLocation
 
 CANARY_TOKEN = "ya29.staging-canary-never-leak"
 PROJECT = "test-project"
@@ -27,8 +27,16 @@ class FakeCredentials:
     token = CANARY_TOKEN
 
 
-def emulator_settings(emulator) -> Settings:
-    return Settings(project=PROJECT, emulator_host=emulator.host_port)
+def emulator_client(emulator) -> VertexClient:
+    return VertexClient(Settings(project=PROJECT, emulator_host=emulator.host_port))
+
+
+def stage(client: VertexClient, path: Path, staging_uri: str) -> str:
+    """The product's path for one file: check plans its content-addressed URI, create uploads it."""
+    planned, problems = staging.plan_local_datasets({"training_dataset": str(path)}, staging_uri)
+    assert problems == []
+    staging.upload_local_datasets(client, planned)
+    return str(planned["training_dataset_uri"])
 
 
 def dataset(tmp_path: Path, name: str = "train.jsonl", n: int = 5) -> Path:
@@ -40,7 +48,8 @@ def dataset(tmp_path: Path, name: str = "train.jsonl", n: int = 5) -> Path:
 def test_stage_uploads_under_the_contents_sha256(emulator, tmp_path):
     source = dataset(tmp_path)
 
-    uri = staging.stage_dataset(emulator_settings(emulator), source, "gs://ml-staging/tuning/")
+    with emulator_client(emulator) as client:
+        uri = stage(client, source, "gs://ml-staging/tuning/")
 
     digest = staging.file_sha256(source)
     assert uri == f"gs://ml-staging/tuning/{digest}.jsonl"
@@ -49,13 +58,13 @@ def test_stage_uploads_under_the_contents_sha256(emulator, tmp_path):
 
 
 def test_an_object_already_there_is_not_uploaded_again(emulator, tmp_path):
-    settings = emulator_settings(emulator)
     source = dataset(tmp_path)
-    first = staging.stage_dataset(settings, source, "gs://ml-staging/tuning")
+    with emulator_client(emulator) as client:
+        first = stage(client, source, "gs://ml-staging/tuning")
 
-    moved = source.rename(tmp_path / "renamed.jsonl")
-    os.utime(moved, (1_000_000_000, 1_000_000_000))
-    again = staging.stage_dataset(settings, moved, "gs://ml-staging/tuning")
+        moved = source.rename(tmp_path / "renamed.jsonl")
+        os.utime(moved, (1_000_000_000, 1_000_000_000))
+        again = stage(client, moved, "gs://ml-staging/tuning")
 
     assert again == first
     assert emulator.admin.request_count("storage.objects.insert") == 1
@@ -63,19 +72,20 @@ def test_an_object_already_there_is_not_uploaded_again(emulator, tmp_path):
 
 
 def test_a_content_change_is_a_new_object(emulator, tmp_path):
-    settings = emulator_settings(emulator)
     source = dataset(tmp_path, n=5)
-    first = staging.stage_dataset(settings, source, "gs://ml-staging/tuning")
+    with emulator_client(emulator) as client:
+        first = stage(client, source, "gs://ml-staging/tuning")
 
-    source.write_text(sample_dataset(6))
-    second = staging.stage_dataset(settings, source, "gs://ml-staging/tuning")
+        source.write_text(sample_dataset(6))
+        second = stage(client, source, "gs://ml-staging/tuning")
 
     assert second != first
     assert emulator.admin.request_count("storage.objects.insert") == 2
 
 
 def test_a_staged_dataset_tunes_in_the_emulator(emulator, tmp_path):
-    uri = staging.stage_dataset(emulator_settings(emulator), dataset(tmp_path, n=8), "gs://ml-staging/x")
+    with emulator_client(emulator) as client:
+        uri = stage(client, dataset(tmp_path, n=8), "gs://ml-staging/x")
 
     job = emulator.create_job(uri)
     done = emulator.wait_for_state(job["name"], "JOB_STATE_SUCCEEDED")
@@ -86,7 +96,8 @@ def test_a_staged_dataset_tunes_in_the_emulator(emulator, tmp_path):
 
 def test_the_emulator_answers_object_metadata_like_cloud_storage(emulator, tmp_path):
     source = dataset(tmp_path)
-    uri = staging.stage_dataset(emulator_settings(emulator), source, "gs://ml-staging/a/b")
+    with emulator_client(emulator) as client:
+        uri = stage(client, source, "gs://ml-staging/a/b")
     name = uri.removeprefix("gs://ml-staging/")
 
     found = httpx.get(f"{emulator.base_url}/storage/v1/b/ml-staging/o/{name.replace('/', '%2F')}")
@@ -189,7 +200,7 @@ def test_real_uploads_go_to_storage_googleapis_com_with_a_token(tmp_path):
     source = dataset(tmp_path)
 
     with storage_client(recorder, Settings(project=PROJECT)) as client:
-        uri = staging.stage_dataset(Settings(project=PROJECT), source, "gs://ml-staging/t", client=client)
+        uri = stage(client, source, "gs://ml-staging/t")
 
     get, upload = recorder.requests
     name = uri.removeprefix("gs://ml-staging/")
@@ -209,7 +220,7 @@ def test_the_emulator_never_gets_a_token(tmp_path):
     settings = Settings(project=PROJECT, emulator_host="127.0.0.1:9")
 
     with storage_client(recorder, settings) as client:
-        staging.stage_dataset(settings, dataset(tmp_path), "gs://ml-staging/t", client=client)
+        stage(client, dataset(tmp_path), "gs://ml-staging/t")
 
     assert [request.url.host for request in recorder.requests] == ["127.0.0.1", "127.0.0.1"]
     assert all("Authorization" not in request.headers for request in recorder.requests)
@@ -222,9 +233,9 @@ def test_transient_failures_are_retried_and_4xx_are_not(tmp_path):
     settings = Settings(project=PROJECT)
 
     with storage_client(flaky, settings) as client:
-        staging.stage_dataset(settings, dataset(tmp_path), "gs://ml-staging/t", client=client)
+        stage(client, dataset(tmp_path), "gs://ml-staging/t")
     with storage_client(denied, settings) as client, pytest.raises(PermissionDeniedError) as error:
-        staging.stage_dataset(settings, dataset(tmp_path), "gs://ml-staging/t", client=client)
+        stage(client, dataset(tmp_path), "gs://ml-staging/t")
 
     assert [request.method for request in flaky.requests] == ["GET", "POST", "POST", "POST"]
     assert len(denied.requests) == 1
@@ -250,11 +261,6 @@ def test_object_names_that_would_change_the_path_are_refused_before_any_request(
         "gs://ml-staging/",
     ):
         with pytest.raises(InvalidNameError):
-            staging.upload_file(
-                Settings(project=PROJECT),
-                Path("unused"),
-                uri,
-                client=storage_client(recorder, Settings(project=PROJECT)),
-            )
+            staging.upload_file(storage_client(recorder, Settings(project=PROJECT)), Path("unused"), uri)
 
     assert recorder.requests == []

@@ -6,10 +6,13 @@ import json
 import os
 
 import pytest
+from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic.config import Config
 from pulumi.output import Unknown
 
 from support.emulator import messages_dataset, sample_dataset
-from vertex_tuning import staging
+from vertex_tuning import provider, settings, staging
+from vertex_tuning.client import VertexClient
 from vertex_tuning.errors import VertexTuningError
 from vertex_tuning.settings import Settings
 
@@ -128,11 +131,11 @@ def test_without_local_datasets_nothing_changes():
 
 
 def test_create_uploads_each_planned_file_once(emulator, train):
-    settings = Settings(project="test-project", emulator_host=emulator.host_port)
     planned, _ = plan(training_dataset=str(train))
 
-    staging.upload_local_datasets(settings, planned)
-    staging.upload_local_datasets(settings, planned)
+    with VertexClient(Settings(project="test-project", emulator_host=emulator.host_port)) as client:
+        staging.upload_local_datasets(client, planned)
+        staging.upload_local_datasets(client, planned)
 
     stored = emulator.data_dir / planned["training_dataset_uri"].removeprefix("gs://")
     assert stored.read_bytes() == train.read_bytes()
@@ -140,10 +143,50 @@ def test_create_uploads_each_planned_file_once(emulator, train):
 
 
 def test_create_refuses_a_file_changed_since_check(emulator, train):
-    settings = Settings(project="test-project", emulator_host=emulator.host_port)
     planned, _ = plan(training_dataset=str(train))
     train.write_text(sample_dataset(9))
 
-    with pytest.raises(VertexTuningError, match="changed after check"):
-        staging.upload_local_datasets(settings, planned)
+    with (
+        VertexClient(Settings(project="test-project", emulator_host=emulator.host_port)) as client,
+        pytest.raises(VertexTuningError, match="changed after check"),
+    ):
+        staging.upload_local_datasets(client, planned)
     assert emulator.admin.request_count("storage.objects.insert") == 0
+
+
+def test_create_resolves_settings_once_and_uploads_through_the_jobs_client(emulator, train, monkeypatch):
+    monkeypatch.setenv(settings.EMULATOR_ENV, emulator.host_port)
+    monkeypatch.setattr(provider, "_clients", {})
+    resolutions, clients = [], []
+    resolve = settings.resolve_settings
+    monkeypatch.setattr(
+        settings, "resolve_settings", lambda **given: resolutions.append(given) or resolve(**given)
+    )
+
+    class CountedClient(VertexClient):
+        def __init__(self, *args, **kwargs):
+            clients.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(provider, "VertexClient", CountedClient)
+    host = provider.TuningJobProvider()
+    host.configure(ConfigureRequest(Config({"vertex-tuning:project": "test-project"}, "tuning")))
+    program = {
+        "base_model": "gemini-3.1-flash-lite",
+        "training_dataset": str(train),
+        "staging_uri": STAGING,
+        "wait_timeout_minutes": 5,
+        "pulumi_stack": "dev",
+        "pulumi_project": "tuning",
+        "resource_name": "bot",
+    }
+    checked = host.check({}, program)
+    assert checked.failures == [] and resolutions == []  # check resolves without building settings
+
+    created = host.create(checked.inputs)
+
+    assert created.outs["state"] == "JOB_STATE_SUCCEEDED"
+    assert len(resolutions) == 1 and len(clients) == 1
+    assert emulator.admin.request_count("storage.objects.insert") == 1
+    for client in clients:
+        client.close()

@@ -29,7 +29,8 @@ from support.emulator import messages_dataset, sample_dataset
 from support.provider_host import UNKNOWN, ProviderHost
 from vertex_tuning import catalogue, spec, wire
 from vertex_tuning.names import DEFAULT_LOCATION
-from vertex_tuning.provider import OUTPUTS, TuningJobProvider
+from vertex_tuning.outputs import OUTPUTS
+from vertex_tuning.provider import TuningJobProvider
 
 SHIM = Path(__file__).parents[1] / "support" / "host_shim"
 PROJECT_ENV = ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "VERTEX_AI_EMULATOR_HOST")

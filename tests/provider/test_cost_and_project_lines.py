@@ -11,7 +11,8 @@ from pulumi.dynamic.config import Config
 
 from support.emulator import sample_dataset
 from vertex_tuning import catalogue, datasets, pricing, settings, wire
-from vertex_tuning.provider import TuningJobProvider, job_outputs
+from vertex_tuning.outputs import job_outputs
+from vertex_tuning.provider import TuningJobProvider
 
 IDENTITY = {"pulumi_stack": "dev", "pulumi_project": "tuning", "resource_name": "bot"}
 

@@ -10,7 +10,8 @@ from pulumi.dynamic.config import Config
 from pulumi.output import Unknown
 
 from vertex_tuning import settings, spec, wire
-from vertex_tuning.provider import TuningJobProvider, job_outputs
+from vertex_tuning.outputs import job_outputs
+from vertex_tuning.provider import TuningJobProvider
 
 PROGRAM = {
     "base_model": "gemini-3.1-flash-lite",

@@ -8,6 +8,7 @@ import pytest
 from pulumi.output import Unknown
 
 from vertex_tuning import spec, wire
+from vertex_tuning.errors import InvalidSpecError
 
 IDENTITY = {"pulumi_stack": "dev", "pulumi_project": "tuning", "resource_name": "support-bot"}
 VALID: dict[str, Any] = {
@@ -142,7 +143,7 @@ def test_unknown_values_pass_through_unjudged() -> None:
     checked = spec.canonical_inputs(props)
     assert checked["base_model"] is unknown
     assert checked["labels"]["team"] is unknown
-    with pytest.raises(spec.InvalidSpecError, match="not known yet"):
+    with pytest.raises(InvalidSpecError, match="not known yet"):
         spec.parse(props)
 
 
@@ -244,7 +245,7 @@ def test_to_wire_carries_the_job_and_the_identity_label() -> None:
 
 
 def test_parse_names_every_problem() -> None:
-    with pytest.raises(spec.InvalidSpecError) as caught:
+    with pytest.raises(InvalidSpecError) as caught:
         spec.parse({**VALID, "epoch_count": 0, "labels": {"A": "b"}})
     assert {name for name, _ in caught.value.problems} == {"epoch_count", "labels"}
     assert "epoch_count" in str(caught.value)
@@ -254,7 +255,7 @@ def test_a_local_training_file_stands_in_for_the_uri_until_check_plans_it() -> N
     local = {k: v for k, v in VALID.items() if k != "training_dataset_uri"}
     assert spec.problems({**local, "training_dataset": "data/train.jsonl"}) == []
     assert "training_dataset_uri" in dict(spec.problems(local))
-    with pytest.raises(spec.InvalidSpecError, match="training_dataset: has no staged URI"):
+    with pytest.raises(InvalidSpecError, match="training_dataset: has no staged URI"):
         spec.parse({**local, "training_dataset": "data/train.jsonl"})
 
 

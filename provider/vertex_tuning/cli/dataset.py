@@ -198,5 +198,5 @@ def upload(
     with common.reported_errors():
         settings = common.resolved_settings(ctx)
         with common.api_client(settings) as client:
-            upload_file(settings, file, uri, client=client)
+            upload_file(client, file, uri)
     common.console.print(f"Uploaded {file} to {uri}", markup=False)

@@ -384,11 +384,11 @@ def create_job(
                 common.errors.print(f"error: {FLAGS.get(name, name)}: {reason}", markup=False)
             raise typer.Exit(common.ExitCode.BAD_INPUT)
         job_spec = spec.parse(planned)
-        if job_spec.training_dataset or job_spec.validation_dataset:
-            staging.upload_local_datasets(settings, job_spec.inputs())
         body = spec.to_wire(job_spec)
         body.labels = {key: value for key, value in (body.labels or {}).items() if key != spec.ID_LABEL}
         with common.api_client(settings) as client:
+            if job_spec.training_dataset or job_spec.validation_dataset:
+                staging.upload_local_datasets(client, job_spec.inputs())
             created = client.create_tuning_job(LocationName(settings.project, settings.location), body)
             if not wait:
                 show_job(ctx, created, as_json)
