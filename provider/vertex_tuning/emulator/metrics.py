@@ -13,7 +13,9 @@ import hashlib
 import math
 from typing import Any
 
+from ..names import TensorboardExperimentName, TensorboardName, TensorboardRunName, TimeSeriesName
 from .lifecycle import Phase, step_times
+from .outcome import TrainingOutcome
 from .resources import experiment_id, experiment_name, rfc3339
 from .rpc import not_found
 from .store import JobRow
@@ -34,12 +36,12 @@ def location_tensorboard_id(project_number: str, location: str) -> str:
     return str(10**18 + int(digest, 16) % (9 * 10**18))
 
 
-def tensorboard_name(row: JobRow) -> str:
-    return f"{row.parent}/tensorboards/{tensorboard_id(row)}"
+def tensorboard_name(row: JobRow) -> TensorboardName:
+    return TensorboardName(row.project, row.location, tensorboard_id(row))
 
 
-def run_name(row: JobRow) -> str:
-    return f"{tensorboard_name(row)}/experiments/{experiment_id(row)}/runs/{RUN_ID}"
+def run_name(row: JobRow) -> TensorboardRunName:
+    return TensorboardRunName(tensorboard_name(row), experiment_id(row), RUN_ID)
 
 
 def series_id(display_name: str) -> str:
@@ -65,7 +67,7 @@ def context(row: JobRow, phase: Phase) -> dict[str, Any]:
         "schemaTitle": "system.Experiment",
         "schemaVersion": "0.0.1",
         "metadata": {
-            "backing_tensorboard_resource": tensorboard_name(row),
+            "backing_tensorboard_resource": str(tensorboard_name(row)),
             "experiment_deleted": False,
         },
         "createTime": rfc3339(phase.start),
@@ -78,7 +80,7 @@ def tensorboard(project_number: str, location: str, first_start: float) -> dict[
     tb_id = location_tensorboard_id(project_number, location)
     when = rfc3339(first_start)
     return {
-        "name": f"projects/{project_number}/locations/{location}/tensorboards/{tb_id}",
+        "name": str(TensorboardName(project_number, location, tb_id)),
         "displayName": "Default TensorBoard for tuning jobs",
         "blobStoragePathPrefix": f"cloud-ai-platform-{tb_id}",
         "isDefault": True,
@@ -92,7 +94,7 @@ def experiment(row: JobRow, phase: Phase) -> dict[str, Any]:
     assert phase.start is not None
     when = rfc3339(phase.start)
     return {
-        "name": f"{tensorboard_name(row)}/experiments/{experiment_id(row)}",
+        "name": str(TensorboardExperimentName(tensorboard_name(row), experiment_id(row))),
         "displayName": experiment_id(row),
         "source": "vertex-ai-tuning",
         "etag": str(row.seq),
@@ -104,22 +106,22 @@ def experiment(row: JobRow, phase: Phase) -> dict[str, Any]:
 def run(row: JobRow, phase: Phase) -> dict[str, Any]:
     assert phase.start is not None
     when = rfc3339(phase.start)
-    return {"name": run_name(row), "displayName": RUN_ID, "createTime": when, "updateTime": when}
+    return {"name": str(run_name(row)), "displayName": RUN_ID, "createTime": when, "updateTime": when}
 
 
 def runs(row: JobRow, phase: Phase) -> dict[str, Any]:
     return {"tensorboardRuns": [run(row, phase)]}
 
 
-def series_names(outcome: dict[str, Any]) -> tuple[str, ...]:
-    return TRAIN_SERIES + (EVAL_SERIES if outcome.get("validation") else ())
+def series_names(outcome: TrainingOutcome) -> tuple[str, ...]:
+    return TRAIN_SERIES + (EVAL_SERIES if outcome.validation else ())
 
 
-def time_series_list(row: JobRow, phase: Phase, outcome: dict[str, Any]) -> dict[str, Any]:
+def time_series_list(row: JobRow, phase: Phase, outcome: TrainingOutcome) -> dict[str, Any]:
     return {"tensorboardTimeSeries": [_series(row, phase, display) for display in series_names(outcome)]}
 
 
-def time_series(row: JobRow, phase: Phase, outcome: dict[str, Any], wanted: str) -> dict[str, Any]:
+def time_series(row: JobRow, phase: Phase, outcome: TrainingOutcome, wanted: str) -> dict[str, Any]:
     return _series(row, phase, _display(outcome, wanted))
 
 
@@ -127,7 +129,7 @@ def _series(row: JobRow, phase: Phase, display: str) -> dict[str, Any]:
     assert phase.start is not None
     when = rfc3339(phase.start)
     return {
-        "name": f"{run_name(row)}/timeSeries/{series_id(display)}",
+        "name": str(TimeSeriesName(run_name(row), series_id(display))),
         "displayName": display,
         "valueType": "SCALAR",
         "pluginName": "scalars",
@@ -136,14 +138,14 @@ def _series(row: JobRow, phase: Phase, display: str) -> dict[str, Any]:
     }
 
 
-def _display(outcome: dict[str, Any], wanted: str) -> str:
+def _display(outcome: TrainingOutcome, wanted: str) -> str:
     by_id = {series_id(display): display for display in series_names(outcome)}
     if wanted not in by_id:
         raise not_found(f"TensorboardTimeSeries {wanted} not found in run {RUN_ID}.")
     return by_id[wanted]
 
 
-def read(row: JobRow, phase: Phase, outcome: dict[str, Any], wanted: str, now: float) -> dict[str, Any]:
+def read(row: JobRow, phase: Phase, outcome: TrainingOutcome, wanted: str, now: float) -> dict[str, Any]:
     """`:read` of one series: every point recorded by `now`."""
     display = _display(outcome, wanted)
     return {
@@ -159,18 +161,17 @@ def read(row: JobRow, phase: Phase, outcome: dict[str, Any], wanted: str, now: f
 
 
 def points(
-    row: JobRow, phase: Phase, outcome: dict[str, Any], display: str, now: float
+    row: JobRow, phase: Phase, outcome: TrainingOutcome, display: str, now: float
 ) -> list[tuple[int, float, float]]:
     """(step, wall time, value) for every step recorded by `now`: all of them once the job succeeded."""
-    steps = int(outcome["steps"])
-    per_epoch = int(outcome["steps_per_epoch"])
+    steps, per_epoch = outcome.steps, outcome.steps_per_epoch
     recorded = step_times(phase, outcome, now)
     if display.startswith("/eval_"):
         recorded = [(step, when) for step, when in recorded if step % per_epoch == 0 or step == steps]
     return [(step, when, _value(row, outcome, display, step, steps)) for step, when in recorded]
 
 
-def _value(row: JobRow, outcome: dict[str, Any], display: str, step: int, steps: int) -> float:
+def _value(row: JobRow, outcome: TrainingOutcome, display: str, step: int, steps: int) -> float:
     progress = step / steps
     noise = _noise(row.id, display, step) - 0.5
     evaluation = display.startswith("/eval_")
@@ -179,9 +180,8 @@ def _value(row: JobRow, outcome: dict[str, Any], display: str, step: int, steps:
     elif display.endswith("fraction_of_correct_next_step_preds"):
         value = 0.42 + 0.45 * (1 - math.exp(-3.0 * progress)) + 0.02 * noise - (0.04 if evaluation else 0.0)
     else:
-        stats = outcome["stats"]
-        tokens = float(stats.get("userOutputTokenDistribution", {}).get("sum", "0"))
-        value = max(1.0, round(tokens / max(1, outcome["steps_per_epoch"]) * (1 + 0.1 * noise)))
+        tokens = float(outcome.stats.get("userOutputTokenDistribution", {}).get("sum", "0"))
+        value = max(1.0, round(tokens / max(1, outcome.steps_per_epoch) * (1 + 0.1 * noise)))
     return round(value, 6)
 
 
