@@ -1,10 +1,12 @@
-"""What the HTTP routes reach: the job service, tuned models and endpoints, faults and request counts."""
+"""What the HTTP routes reach: the job service, tuned models and endpoints, faults and request counts,
+and the admin controls over them."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .control import Control
 from .faults import FaultBook
 from .jobs import JobService
 from .tuned_models import TunedModels
@@ -16,3 +18,7 @@ class Services:
     models: TunedModels
     faults: FaultBook = field(default_factory=FaultBook)
     requests: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def control(self) -> Control:
+        return Control(self)
