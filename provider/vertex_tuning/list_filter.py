@@ -10,7 +10,7 @@ word in its own voice.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
@@ -19,19 +19,23 @@ Predicate = Callable[[R], bool]
 
 TOKEN = re.compile(r'\s*(\(|\)|<=|>=|!=|=|<|>|:|"(?:[^"\\]|\\.)*"|[^\s()=<>!:"]+)')
 OPERATORS = ("=", "!=", "<", "<=", ">", ">=", ":")
-Problem = Literal["unreadable", "unexpected", "ends", "unclosed", "operator"]
+Problem = Literal["unreadable", "unexpected", "ends", "unclosed", "operator", "no_operator"]
 
 
 @dataclass
 class FilterSyntaxError(Exception):
     """`unreadable`: `token` is the rest that cannot be read; `unexpected`: `token` is left over;
     `ends`: the filter stops mid-expression; `unclosed`: a `(` is not closed; `operator`: `field`
-    is followed by `token` (None: nothing), not a comparison."""
+    is followed by `token`, not a comparison; `no_operator`: by nothing."""
 
     problem: Problem
     text: str
     token: str | None = None
     field: str | None = None
+
+    def message(self, templates: Mapping[Problem, str]) -> str:
+        """The caller's wording: a `str.format` template per problem ({text}, {token!r}, {field})."""
+        return templates[self.problem].format(text=self.text, token=self.token, field=self.field)
 
 
 def tokens(text: str) -> list[str]:
@@ -121,6 +125,6 @@ class _Parser(Generic[R]):
         self.check_field(field)
         operator = self.peek()
         if operator not in OPERATORS:
-            raise FilterSyntaxError("operator", self.text, operator, field)
+            raise FilterSyntaxError("operator" if operator else "no_operator", self.text, operator, field)
         self.take()
         return self.comparison(field, operator, self.take())

@@ -40,20 +40,17 @@ def parse(text: str) -> Predicate:
     try:
         return list_filter.parse(text, lambda field, op, raw: _comparison(field, op, _unquote(raw)))
     except list_filter.FilterSyntaxError as error:
-        raise FilterError(_message(error)) from None
+        raise FilterError(error.message(_MESSAGES)) from None
 
 
-def _message(error: list_filter.FilterSyntaxError) -> str:
-    text, field = error.text, error.field
-    if error.problem == "unreadable":
-        return f"filter {text!r}: cannot read it from {error.token!r}"
-    if error.problem == "unexpected":
-        return f"filter {text!r}: unexpected {error.token!r}"
-    if error.problem == "unclosed":
-        return f"filter {text!r}: a '(' is not closed"
-    if error.problem == "operator":
-        return f'filter {text!r}: {field!r} needs a comparison such as {field}="value"'
-    return f"filter {text!r} ends too early"
+_MESSAGES: dict[list_filter.Problem, str] = {
+    "unreadable": "filter {text!r}: cannot read it from {token!r}",
+    "unexpected": "filter {text!r}: unexpected {token!r}",
+    "unclosed": "filter {text!r}: a '(' is not closed",
+    "operator": 'filter {text!r}: {field!r} needs a comparison such as {field}="value"',
+    "no_operator": 'filter {text!r}: {field!r} needs a comparison such as {field}="value"',
+    "ends": "filter {text!r} ends too early",
+}
 
 
 def _unquote(token: str) -> str:

@@ -30,20 +30,17 @@ def parse_filter(text: str) -> Match:
     try:
         return list_filter.parse(text, _leaf, _check_field)
     except list_filter.FilterSyntaxError as error:
-        raise invalid(_message(error)) from None
+        raise invalid(error.message(_MESSAGES)) from None
 
 
-def _message(error: list_filter.FilterSyntaxError) -> str:
-    text = error.text
-    if error.problem == "unreadable":
-        return f"filter: cannot read {error.token!r}; {_HINT}."
-    if error.problem == "unexpected":
-        return f"filter: unexpected {error.token!r} in {text!r}; {_HINT}."
-    if error.problem == "unclosed":
-        return f"filter: a '(' is not closed in {text!r}."
-    if error.problem == "operator" and error.token is not None:
-        return f"filter: {error.token!r} after {error.field} is not a comparison; {_HINT}."
-    return f"filter: {text!r} ends too soon; {_HINT}."
+_MESSAGES: dict[list_filter.Problem, str] = {
+    "unreadable": f"filter: cannot read {{token!r}}; {_HINT}.",
+    "unexpected": f"filter: unexpected {{token!r}} in {{text!r}}; {_HINT}.",
+    "unclosed": "filter: a '(' is not closed in {text!r}.",
+    "operator": f"filter: {{token!r}} after {{field}} is not a comparison; {_HINT}.",
+    "no_operator": f"filter: {{text!r}} ends too soon; {_HINT}.",
+    "ends": f"filter: {{text!r}} ends too soon; {_HINT}.",
+}
 
 
 def _check_field(field: str) -> None:
