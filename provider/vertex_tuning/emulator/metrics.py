@@ -11,19 +11,158 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
 from ..names import TensorboardExperimentName, TensorboardName, TensorboardRunName, TimeSeriesName
 from .lifecycle import Phase, step_times
 from .outcome import TrainingOutcome
-from .resources import experiment_id, experiment_name, rfc3339
-from .rpc import not_found
+from .resources import experiment_id, experiment_name, project_number, rfc3339
+from .rpc import ApiError, invalid, not_found
 from .store import JobRow
+
+if TYPE_CHECKING:
+    from .jobs import JobService
 
 VALUE_TYPES = ["VALUE_TYPE_UNSPECIFIED", "SCALAR", "TENSOR", "BLOB_SEQUENCE"]
 TRAIN_SERIES = ("/train_total_loss", "/train_fraction_of_correct_next_step_preds", "/train_num_predictions")
 EVAL_SERIES = ("/eval_total_loss", "/eval_fraction_of_correct_next_step_preds", "/eval_num_predictions")
 RUN_ID = "tuning"
+_SERIES_NAME = re.compile(
+    r"projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/tensorboards/(?P<tensorboard>\d+)"
+    r"/experiments/(?P<experiment>[a-z0-9-]+)/runs/(?P<run>[a-z0-9-]+)/timeSeries/(?P<series>[a-z0-9-]+)"
+)
+_CONTEXT_FILTER = re.compile(
+    r'\s*(?P<field>schema_title|display_name|parent_contexts)\s*(=|:)\s*"(?P<value>[^"]*)"\s*'
+)
+
+
+class Metrics:
+    """The metrics service the routes call: contexts (with their patches), the TensorBoard, and the
+    experiment, run and series under it, each read from the job the experiment belongs to."""
+
+    def __init__(self, jobs: JobService) -> None:
+        self.jobs = jobs
+
+    # --- metadata contexts ---------------------------------------------------------------------
+
+    def get_context(self, project: str, location: str, context_id: str) -> dict[str, Any]:
+        return self._context(self.jobs.job_by_experiment(project, location, context_id))
+
+    def list_contexts(self, project: str, location: str, filter_text: str) -> dict[str, Any]:
+        """The location's experiment contexts; filters on schema_title, display_name, parent_contexts."""
+        wanted: list[tuple[str, str]] = []
+        for clause in filter(None, re.split(r"\s+AND\s+", filter_text.strip())):
+            found = _CONTEXT_FILTER.fullmatch(clause)
+            if found is None:
+                raise invalid(
+                    f'filter: unsupported expression {clause!r}; use schema_title="system.Experiment".'
+                )
+            wanted.append((found["field"], found["value"]))
+        contexts = []
+        for row in self.jobs.store.jobs(project_number(project), location):
+            try:
+                body = self._context(self.jobs.job_by_experiment(project, location, experiment_id(row)))
+            except ApiError:  # a job that has not started has no context yet
+                continue
+            fields = {"schema_title": body["schemaTitle"], "display_name": body["displayName"]}
+            # Tuning experiments are top-level: nothing has them as parent contexts.
+            if all(field != "parent_contexts" and fields[field] == value for field, value in wanted):
+                contexts.append(body)
+        return {"contexts": contexts}
+
+    def patch_context(
+        self, project: str, location: str, context_id: str, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        row = self.jobs.job_by_experiment(project, location, context_id)
+        key = f"contexts/{experiment_id(row)}"
+        patched = self.jobs.store.patch(key)
+        metadata = {**patched.get("metadata", {}), **changes.get("metadata", {})}
+        kept: dict[str, Any] = {
+            name: changes[name] for name in ("displayName", "description") if name in changes
+        }
+        self.jobs.store.set_patches({key: {**patched, **kept, "metadata": metadata}})
+        return self._context(row)
+
+    def _context(self, row: JobRow) -> dict[str, Any]:
+        body = context(row, self.jobs.phase(row))
+        patched = self.jobs.store.patch(f"contexts/{experiment_id(row)}")
+        if patched:
+            body["metadata"] = {**body["metadata"], **patched.get("metadata", {})}
+            body.update(
+                {key: value for key, value in patched.items() if key in ("displayName", "description")}
+            )
+        return body
+
+    # --- TensorBoard ---------------------------------------------------------------------------
+
+    def get_tensorboard(self, project: str, location: str, board: str) -> dict[str, Any]:
+        number = project_number(project)
+        started = [
+            phase.start
+            for row in self.jobs.store.jobs(number, location)
+            if (phase := self.jobs.phase(row)).start is not None
+        ]
+        if board != location_tensorboard_id(number, location) or not started:
+            raise not_found(f"Tensorboard {board} not found.")
+        return tensorboard(number, location, min(started))
+
+    def get_experiment(self, project: str, location: str, board: str, exp_id: str) -> dict[str, Any]:
+        row = self._experiment_job(project, location, board, exp_id)
+        return experiment(row, self.jobs.phase(row))
+
+    def list_runs(self, project: str, location: str, board: str, exp_id: str) -> dict[str, Any]:
+        row = self._experiment_job(project, location, board, exp_id)
+        return runs(row, self.jobs.phase(row))
+
+    def get_run(self, project: str, location: str, board: str, exp_id: str, run_id: str) -> dict[str, Any]:
+        row = self._run_job(project, location, board, exp_id, run_id)
+        return run(row, self.jobs.phase(row))
+
+    def list_time_series(
+        self, project: str, location: str, board: str, exp_id: str, run_id: str
+    ) -> dict[str, Any]:
+        row = self._run_job(project, location, board, exp_id, run_id)
+        return time_series_list(row, self.jobs.phase(row), self.jobs.outcome(row))
+
+    def get_time_series(
+        self, project: str, location: str, board: str, exp_id: str, run_id: str, series: str
+    ) -> dict[str, Any]:
+        row = self._run_job(project, location, board, exp_id, run_id)
+        return time_series(row, self.jobs.phase(row), self.jobs.outcome(row), series)
+
+    def read_time_series(
+        self, project: str, location: str, board: str, exp_id: str, run_id: str, series: str
+    ) -> dict[str, Any]:
+        row = self._run_job(project, location, board, exp_id, run_id)
+        return read(row, self.jobs.phase(row), self.jobs.outcome(row), series, self.jobs.clock())
+
+    def batch_read(self, project: str, location: str, board: str, names: list[str]) -> dict[str, Any]:
+        """Several series of one TensorBoard at once, named in full by repeated `timeSeries`."""
+        if not names:
+            raise invalid("time_series is required.", "time_series")
+        data = []
+        for name in names:
+            found = _SERIES_NAME.fullmatch(name)
+            if found is None or found["tensorboard"] != board:
+                raise invalid(
+                    f"time_series {name!r} is not a time series of this TensorBoard.", "time_series"
+                )
+            one = self.read_time_series(
+                project, location, board, found["experiment"], found["run"], found["series"]
+            )
+            data.append(one["timeSeriesData"])
+        return {"timeSeriesData": data}
+
+    def _experiment_job(self, project: str, location: str, board: str, exp_id: str) -> JobRow:
+        row = self.jobs.job_by_experiment(project, location, exp_id)
+        check_tensorboard(row, board)
+        return row
+
+    def _run_job(self, project: str, location: str, board: str, exp_id: str, run_id: str) -> JobRow:
+        row = self._experiment_job(project, location, board, exp_id)
+        check_run(row, run_id)
+        return row
 
 
 def tensorboard_id(row: JobRow) -> str:

@@ -1,5 +1,5 @@
-"""What the HTTP routes reach: the job service, tuned models and endpoints, faults and request counts,
-and the admin controls over them."""
+"""What the HTTP routes reach: the job service (and its answers per API version), tuned models and
+endpoints, metrics, faults and request counts, and the admin controls over them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 from .control import Control
 from .faults import FaultBook
+from .job_answers import JobAnswers
 from .jobs import JobService
+from .metrics import Metrics
 from .tuned_models import TunedModels
 
 
@@ -22,3 +24,11 @@ class Services:
     @property
     def control(self) -> Control:
         return Control(self)
+
+    @property
+    def tuning_jobs(self) -> JobAnswers:
+        return JobAnswers(self.jobs)
+
+    @property
+    def metrics(self) -> Metrics:
+        return Metrics(self.jobs)
