@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .control import Control
+from .endpoints import Endpoints
 from .faults import FaultBook
 from .job_answers import JobAnswers
 from .jobs import JobService
@@ -28,6 +29,10 @@ class Services:
     @property
     def tuning_jobs(self) -> JobAnswers:
         return JobAnswers(self.jobs)
+
+    @property
+    def endpoints(self) -> Endpoints:
+        return Endpoints(self.models)
 
     @property
     def metrics(self) -> Metrics:

@@ -60,6 +60,15 @@ class TunedModels:
             raise not_found(f"Model {ModelName.render(project_number(project), location, model)} not found.")
         return row
 
+    def get(self, project: str, location: str, model: str, version: str) -> dict[str, Any]:
+        return versioned(self.model(self.version(project, location, model)), version)
+
+    def patch(
+        self, project: str, location: str, model: str, body: dict[str, Any], mask: str | None, version: str
+    ) -> dict[str, Any]:
+        changes = read_patch(body)
+        return versioned(self.patch_model(self.version(project, location, model), changes, mask), version)
+
     def model(self, row: JobRow) -> dict[str, Any]:
         outcome = self.jobs.outcome(row)
         phase = self.jobs.phase(row)
