@@ -2,8 +2,8 @@
 
 Dispatch only: find the route, count it, check its query, read its body, apply faults, and run
 its handler off the event loop. The routes, admin ones included, live in `routes/` (one file per
-family), what they do in the services (`jobs`, `tuned_models`, `metrics`, `control`, `gcs`), bodies
-are read in `protojson`/`schema`.
+family), each handler one call into a service (`job_answers` over `jobs`, `endpoints` over
+`tuned_models`, `metrics`, `control`, `gcs`); bodies are read in `protojson`/`schema`.
 """
 
 from __future__ import annotations
