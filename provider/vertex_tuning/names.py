@@ -9,7 +9,9 @@ the canonical name back from those parts, so what reaches the wire is what was v
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar, TypeVar
 
 from .errors import InvalidNameError
 
@@ -24,6 +26,7 @@ BUCKET = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
 MAX_OBJECT_NAME_BYTES = 1024
 
 DEFAULT_LOCATION = "us-central1"
+_Name = TypeVar("_Name", bound="LocationName")
 MULTI_REGION_HOSTS = {
     "us": "aiplatform.us.rep.googleapis.com",
     "eu": "aiplatform.eu.rep.googleapis.com",
@@ -86,86 +89,73 @@ def _split(kind: str, text: object, collections: tuple[str, ...], example: str) 
 
 @dataclass(frozen=True)
 class LocationName:
-    """`projects/{project}/locations/{location}`: the parent of tuning jobs and endpoints."""
+    """`projects/{project}/locations/{location}`: the parent of tuning jobs and endpoints.
+
+    Subclasses are names under a location, described by `_PATH`: (collection word, field, kind,
+    check) per segment after the location, so parsing and rendering are written once here.
+    """
 
     project: str
     location: str
+
+    _KIND: ClassVar[str] = "location name"
+    _EXAMPLE: ClassVar[str] = "projects/my-project/locations/us-central1"
+    _PATH: ClassVar[tuple[tuple[str, str, str, Callable[[object, str], str]], ...]] = ()
 
     def __post_init__(self) -> None:
         validate_project(self.project)
         validate_location(self.location)
+        for _, field, kind, check in self._PATH:
+            check(getattr(self, field), kind)
 
     @classmethod
-    def parse(cls, text: object) -> LocationName:
-        project, location = _split("location name", text, (), "projects/my-project/locations/us-central1")
-        return cls(project, location)
+    def parse(cls: type[_Name], text: object) -> _Name:
+        return cls(*_split(cls._KIND, text, tuple(segment[0] for segment in cls._PATH), cls._EXAMPLE))
+
+    @classmethod
+    def render(cls, *parts: str) -> str:
+        """The name of these parts, unvalidated: for messages quoting what a caller asked for."""
+        words = ("projects", "locations", *(segment[0] for segment in cls._PATH))
+        return "/".join(f"{word}/{part}" for word, part in zip(words, parts, strict=True))
+
+    @property
+    def parent(self) -> LocationName:
+        return LocationName(self.project, self.location)
 
     def __str__(self) -> str:
-        return f"projects/{self.project}/locations/{self.location}"
+        return self.render(self.project, self.location, *(getattr(self, s[1]) for s in self._PATH))
 
 
 @dataclass(frozen=True)
-class TuningJobName:
+class TuningJobName(LocationName):
     """`projects/{project}/locations/{location}/tuningJobs/{job_id}`."""
 
-    project: str
-    location: str
     job_id: str
-
-    def __post_init__(self) -> None:
-        LocationName(self.project, self.location)
-        validate_numeric_id(self.job_id, "tuning job id")
-
-    @classmethod
-    def parse(cls, text: object) -> TuningJobName:
-        example = "projects/my-project/locations/us-central1/tuningJobs/123"
-        return cls(*_split("tuning job name", text, ("tuningJobs",), example))
-
-    @property
-    def parent(self) -> LocationName:
-        return LocationName(self.project, self.location)
-
-    def __str__(self) -> str:
-        return f"{self.parent}/tuningJobs/{self.job_id}"
+    _KIND: ClassVar[str] = "tuning job name"
+    _EXAMPLE: ClassVar[str] = "projects/my-project/locations/us-central1/tuningJobs/123"
+    _PATH = (("tuningJobs", "job_id", "tuning job id", validate_numeric_id),)
 
 
 @dataclass(frozen=True)
-class EndpointName:
+class EndpointName(LocationName):
     """`projects/{project}/locations/{location}/endpoints/{endpoint_id}`."""
 
-    project: str
-    location: str
     endpoint_id: str
-
-    def __post_init__(self) -> None:
-        LocationName(self.project, self.location)
-        validate_numeric_id(self.endpoint_id, "endpoint id")
-
-    @classmethod
-    def parse(cls, text: object) -> EndpointName:
-        example = "projects/my-project/locations/us-central1/endpoints/123"
-        return cls(*_split("endpoint name", text, ("endpoints",), example))
-
-    @property
-    def parent(self) -> LocationName:
-        return LocationName(self.project, self.location)
-
-    def __str__(self) -> str:
-        return f"{self.parent}/endpoints/{self.endpoint_id}"
+    _KIND: ClassVar[str] = "endpoint name"
+    _EXAMPLE: ClassVar[str] = "projects/my-project/locations/us-central1/endpoints/123"
+    _PATH = (("endpoints", "endpoint_id", "endpoint id", validate_numeric_id),)
 
 
 @dataclass(frozen=True)
-class ModelName:
+class ModelName(LocationName):
     """`projects/{project}/locations/{location}/models/{model_id}[@{version}]`."""
 
-    project: str
-    location: str
     model_id: str
     version: str | None = None
+    _PATH = (("models", "model_id", "model id", validate_numeric_id),)
 
     def __post_init__(self) -> None:
-        LocationName(self.project, self.location)
-        validate_numeric_id(self.model_id, "model id")
+        super().__post_init__()
         if self.version is not None:
             _check("model version", self.version, MODEL_VERSION, "1")
 
@@ -176,58 +166,49 @@ class ModelName:
         model_id, at, version = model.partition("@")
         return cls(project, location, model_id, version if at else None)
 
-    @property
-    def parent(self) -> LocationName:
-        return LocationName(self.project, self.location)
-
     def __str__(self) -> str:
         suffix = f"@{self.version}" if self.version is not None else ""
-        return f"{self.parent}/models/{self.model_id}{suffix}"
+        return f"{self.render(self.project, self.location, self.model_id)}{suffix}"
 
 
 @dataclass(frozen=True)
-class ContextName:
+class ContextName(LocationName):
     """A Vertex AI Experiment as a metadata context: `.../metadataStores/{store}/contexts/{context_id}`."""
 
-    project: str
-    location: str
     store: str
     context_id: str
-
-    def __post_init__(self) -> None:
-        LocationName(self.project, self.location)
-        validate_resource_id(self.store, "metadata store id")
-        validate_resource_id(self.context_id, "experiment id")
-
-    @classmethod
-    def parse(cls, text: object) -> ContextName:
-        example = "projects/my-project/locations/us-central1/metadataStores/default/contexts/my-experiment"
-        return cls(*_split("experiment name", text, ("metadataStores", "contexts"), example))
-
-    def __str__(self) -> str:
-        parent = LocationName(self.project, self.location)
-        return f"{parent}/metadataStores/{self.store}/contexts/{self.context_id}"
+    _KIND: ClassVar[str] = "experiment name"
+    _EXAMPLE: ClassVar[str] = (
+        "projects/my-project/locations/us-central1/metadataStores/default/contexts/my-experiment"
+    )
+    _PATH = (
+        ("metadataStores", "store", "metadata store id", validate_resource_id),
+        ("contexts", "context_id", "experiment id", validate_resource_id),
+    )
 
 
 @dataclass(frozen=True)
-class TensorboardName:
+class TensorboardName(LocationName):
     """`projects/{project}/locations/{location}/tensorboards/{tensorboard_id}`."""
 
-    project: str
-    location: str
     tensorboard_id: str
+    _KIND: ClassVar[str] = "tensorboard name"
+    _EXAMPLE: ClassVar[str] = "projects/my-project/locations/us-central1/tensorboards/123"
+    _PATH = (("tensorboards", "tensorboard_id", "tensorboard id", validate_numeric_id),)
+
+
+@dataclass(frozen=True)
+class TensorboardExperimentName:
+    """`.../tensorboards/{tensorboard_id}/experiments/{experiment_id}`."""
+
+    tensorboard: TensorboardName
+    experiment_id: str
 
     def __post_init__(self) -> None:
-        LocationName(self.project, self.location)
-        validate_numeric_id(self.tensorboard_id, "tensorboard id")
-
-    @classmethod
-    def parse(cls, text: object) -> TensorboardName:
-        example = "projects/my-project/locations/us-central1/tensorboards/123"
-        return cls(*_split("tensorboard name", text, ("tensorboards",), example))
+        validate_resource_id(self.experiment_id, "tensorboard experiment id")
 
     def __str__(self) -> str:
-        return f"{LocationName(self.project, self.location)}/tensorboards/{self.tensorboard_id}"
+        return f"{self.tensorboard}/experiments/{self.experiment_id}"
 
 
 @dataclass(frozen=True)

@@ -130,3 +130,54 @@ def test_outcome_resolves_hyperparameters_and_steps(service, clock):
     assert stats and stats.supervised_tuning_data_stats
     assert stats.supervised_tuning_data_stats.tuning_step_count == 12  # ceil(20 / 8) * 4
     assert done.tuned_model and done.tuned_model.checkpoints and len(done.tuned_model.checkpoints) == 4
+
+
+def test_a_read_never_writes_and_the_next_change_keeps_what_it_decided(service, clock):
+    name = create(service).name
+    assert name is not None
+    job_id = name.rsplit("/", 1)[1]
+    assert state_at(service, clock, name, 21).job_state is JobState.RUNNING  # the dataset is read now
+    assert service.store.job(job_id).outcome is None  # ... and not written by the read
+    create(service)  # the next mutating call stores what the read decided
+    stored = service.store.job(job_id).outcome
+    assert stored is not None and stored.failure is None and stored.steps == 9  # ceil(20 / 8) * 3
+
+
+def test_a_state_file_from_before_the_base_model_column_is_migrated(tmp_path, clock):
+    import json
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+            project TEXT NOT NULL, location TEXT NOT NULL, created REAL NOT NULL, duration REAL NOT NULL,
+            request TEXT NOT NULL, model_id TEXT NOT NULL, model_version INTEGER NOT NULL,
+            endpoint_id TEXT NOT NULL UNIQUE, controls TEXT NOT NULL DEFAULT '{}', cancelled REAL,
+            outcome TEXT);
+        """
+    )
+    request = {
+        "baseModel": "gemini-3.1-flash-lite",
+        "supervisedTuningSpec": {"trainingDatasetUri": "gs://b/t"},
+    }
+    controls = {"base_model": "gemini-3.1-flash-lite", "source_job": "7", "stuck": "JOB_STATE_RUNNING"}
+    old.execute(
+        "INSERT INTO jobs (id, project, location, created, duration, request, model_id, model_version,"
+        " endpoint_id, controls, outcome) VALUES ('1', '123', 'us-central1', 0, 10, ?, '9', 1, '2', ?, ?)",
+        (json.dumps(request), json.dumps(controls), json.dumps({"failure": "bad line 1"})),
+    )
+    old.commit()
+    old.close()
+    store = Store(path)
+    row = store.job("1")
+    assert row is not None
+    assert (row.base_model, row.source_job, row.controls) == (
+        "gemini-3.1-flash-lite",
+        "7",
+        {"stuck": "JOB_STATE_RUNNING"},
+    )
+    assert row.outcome is not None and row.outcome.failure == "bad line 1"
+    store.close()
+    assert Store(path).job("1") == row  # opening it again changes nothing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,19 @@ def test_the_cli_quota_makes_a_second_job_wait_for_quota(tmp_path):
     finally:
         running.kill()
         running.close()
+
+
+def test_an_unexpected_error_answers_internal_and_is_logged_with_its_route(emulator, monkeypatch, caplog):
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(emulator.server.emulator.services.jobs, "get", broken)
+    with caplog.at_level(logging.ERROR, logger="vertex_tuning.emulator.app"):
+        response = httpx.get(f"{emulator.parent()}/tuningJobs/123")
+    assert response.status_code == 500
+    assert response.json()["error"]["status"] == "INTERNAL"
+    assert "the disk is on fire" not in response.text  # the client learns only the exception's type
+    (record,) = [r for r in caplog.records if r.name == "vertex_tuning.emulator.app"]
+    assert "tuningJobs.get" in record.getMessage() and "GET" in record.getMessage()
+    assert "/tuningJobs/123" in record.getMessage()
+    assert record.exc_info is not None and isinstance(record.exc_info[1], RuntimeError)

@@ -17,13 +17,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from .. import list_filter
 from .output import field_value
 
 Resource = dict[str, Any]
 Predicate = Callable[[Resource], bool]
 
-_TOKEN = re.compile(r'\s*(\(|\)|!=|<=|>=|=|<|>|:|"(?:[^"\\]|\\.)*"|[^\s()=<>!:"]+)')
-_OPERATORS = ("=", "!=", "<", "<=", ">", ">=", ":")
 _ORDER: dict[str, Callable[[Any, Any], Any]] = {
     "<": compare.lt,
     "<=": compare.le,
@@ -38,86 +37,20 @@ class FilterError(ValueError):
 
 def parse(text: str) -> Predicate:
     """A predicate on a resource's JSON form, or FilterError."""
-    tokens = _tokens(text)
-    if not tokens:
-        return lambda _: True
-    parser = _Parser(tokens, text)
-    predicate = parser.conjunction()
-    if parser.position < len(tokens):
-        raise FilterError(f"filter {text!r}: unexpected {tokens[parser.position]!r}")
-    return predicate
+    try:
+        return list_filter.parse(text, lambda field, op, raw: _comparison(field, op, _unquote(raw)))
+    except list_filter.FilterSyntaxError as error:
+        raise FilterError(error.message(_MESSAGES)) from None
 
 
-def _tokens(text: str) -> list[str]:
-    tokens: list[str] = []
-    position = 0
-    while position < len(text):
-        if text[position:].strip() == "":
-            break
-        match = _TOKEN.match(text, position)
-        if match is None:
-            raise FilterError(f"filter {text!r}: cannot read it from {text[position:]!r}")
-        tokens.append(match.group(1))
-        position = match.end()
-    return tokens
-
-
-class _Parser:
-    def __init__(self, tokens: list[str], text: str) -> None:
-        self.tokens, self.text, self.position = tokens, text, 0
-
-    def peek(self) -> str | None:
-        return self.tokens[self.position] if self.position < len(self.tokens) else None
-
-    def take(self) -> str:
-        token = self.peek()
-        if token is None:
-            raise FilterError(f"filter {self.text!r} ends too early")
-        self.position += 1
-        return token
-
-    def conjunction(self) -> Predicate:
-        """`a AND b`, or `a b`: AND is the loosest binding."""
-        parts = [self.disjunction()]
-        while self.peek() not in (None, ")"):
-            if self.peek() == "AND":
-                self.take()
-            parts.append(self.disjunction())
-        return lambda resource: all(part(resource) for part in parts)
-
-    def disjunction(self) -> Predicate:
-        parts = [self.negation()]
-        while self.peek() == "OR":
-            self.take()
-            parts.append(self.negation())
-        return lambda resource: any(part(resource) for part in parts)
-
-    def negation(self) -> Predicate:
-        if self.peek() in ("NOT", "-"):
-            self.take()
-            inner = self.negation()
-            return lambda resource: not inner(resource)
-        token = self.peek()
-        if token is not None and token.startswith("-") and len(token) > 1:
-            self.tokens[self.position] = token[1:]
-            inner = self.negation()
-            return lambda resource: not inner(resource)
-        return self.factor()
-
-    def factor(self) -> Predicate:
-        if self.peek() == "(":
-            self.take()
-            inner = self.conjunction()
-            if self.take() != ")":
-                raise FilterError(f"filter {self.text!r}: a '(' is not closed")
-            return inner
-        field = self.take()
-        operator = self.peek()
-        if operator not in _OPERATORS:
-            raise FilterError(f'filter {self.text!r}: {field!r} needs a comparison such as {field}="value"')
-        self.take()
-        value = _unquote(self.take())
-        return _comparison(field, operator, value)
+_MESSAGES: dict[list_filter.Problem, str] = {
+    "unreadable": "filter {text!r}: cannot read it from {token!r}",
+    "unexpected": "filter {text!r}: unexpected {token!r}",
+    "unclosed": "filter {text!r}: a '(' is not closed",
+    "operator": 'filter {text!r}: {field!r} needs a comparison such as {field}="value"',
+    "no_operator": 'filter {text!r}: {field!r} needs a comparison such as {field}="value"',
+    "ends": "filter {text!r} ends too early",
+}
 
 
 def _unquote(token: str) -> str:

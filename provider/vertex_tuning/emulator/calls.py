@@ -96,6 +96,8 @@ class ApiRoute:
     query: frozenset[str] | None = None
     # The handler reads the body itself (streamed uploads); otherwise it arrives in `call.body`.
     streams_body: bool = False
+    # An `/_emulator/` route: not counted, never faulted, any query, a small body.
+    admin: bool = False
 
     def allowed_query(self, version: str) -> frozenset[str]:
         if self.query is not None:
@@ -111,9 +113,10 @@ def route(
     *,
     query: tuple[str, ...] | None = None,
     streams_body: bool = False,
+    admin: bool = False,
 ) -> ApiRoute:
     allowed = frozenset(query) if query is not None else None
-    return ApiRoute(method, re.compile(pattern), name, handler, allowed, streams_body)
+    return ApiRoute(method, re.compile(pattern), name, handler, allowed, streams_body, admin)
 
 
 def check_query(call: Call, allowed: frozenset[str]) -> None:

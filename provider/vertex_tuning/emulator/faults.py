@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import itertools
 import threading
-from typing import Literal
+from collections.abc import Callable
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.responses import Response
+
+from .calls import DroppedResponse, fault_response
 
 FaultKind = Literal["status", "latency", "drop_after_commit", "commit_late", "garble_after_commit"]
 """`commit_late`: a create is answered `status` at once (a 504 from a front end, say) and its job is
@@ -14,6 +18,7 @@ committed `seconds` later, after the client gave up looking for it. `garble_afte
 is committed and the answer is a 200 whose body is `message` (HTML, `{}`, cut-off JSON, ...)."""
 AFTER_COMMIT_KINDS = ("drop_after_commit", "commit_late", "garble_after_commit")
 ANY_ROUTE = "*"
+T = TypeVar("T")
 
 
 class Fault(BaseModel):
@@ -72,6 +77,24 @@ class FaultBook:
                     else:
                         self._faults[fault_id] = fault.model_copy(update={"times": fault.times - 1})
         return taken
+
+
+def commit_under_faults(faults: list[Fault], commit: Callable[[], T]) -> T | Response:
+    """Run a create's `commit` as the after-commit faults hitting it say; its result when none do."""
+    late = next((fault for fault in faults if fault.kind == "commit_late"), None)
+    if late is not None:  # answered with an error now, committed `seconds` later (a 504 that still commits)
+        timer = threading.Timer(late.seconds, commit)
+        timer.daemon = True
+        timer.start()
+        return fault_response(late)
+    created = commit()
+    if any(fault.kind == "drop_after_commit" for fault in faults):
+        return DroppedResponse()
+    garbled = next((fault for fault in faults if fault.kind == "garble_after_commit"), None)
+    if garbled is not None:
+        body = garbled.message or ""
+        return Response(body, media_type="text/html" if body.startswith("<") else "application/json")
+    return created
 
 
 def parse_fault(spec: str) -> Fault:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import catalogue
+from ..names import EndpointName, TuningJobName
 from ..wire import (
     AdapterSize,
     JobState,
@@ -33,6 +34,7 @@ from ..wire import (
 from . import lifecycle, listing, training
 from .lifecycle import STICKABLE, Phase
 from .model_registry import ModelRef, ModelRegistry
+from .outcome import TrainingOutcome
 from .resources import (
     endpoint_name,
     experiment_name,
@@ -42,6 +44,7 @@ from .resources import (
     timestamp,
 )
 from .rpc import ApiError, invalid, not_found
+from .settling import Outcomes, Trained
 from .storage import DataDir
 from .store import JobRow, NewJob, Store
 from .validation import check_create, check_hyper_parameters
@@ -72,11 +75,13 @@ class JobService:
         self.max_concurrent_jobs = max_concurrent_jobs
         # Faults waiting for the next created job: {"stuck": "JOB_STATE_RUNNING"}, {"fail": "..."}, ...
         self.next_job_controls: dict[str, Any] = {}
+        self.outcomes = Outcomes(store, self._train)
         self.registry = ModelRegistry(store, lambda row: self.phase(row).state is JobState.SUCCEEDED)
 
     # --- routes ------------------------------------------------------------------------------
 
     def create(self, project: str, location: str, job: TuningJob, *, version: str = "v1") -> TuningJob:
+        self.outcomes.settle()
         source = check_create(job, location, self.data, self.as_of or catalogue.today())
         number = project_number(project)
         lineage = self._lineage(number, location, job, source)
@@ -86,10 +91,7 @@ class JobService:
         request = job.model_copy(deep=True)
         if not request.tuned_model_display_name:
             request.tuned_model_display_name = lineage.display_name or f"{model.id}-{uuid.uuid4()}"
-        controls = {"base_model": model.id, **self.next_job_controls}
-        if lineage.source_job:
-            controls["source_job"] = lineage.source_job
-        self.next_job_controls = {}
+        controls, self.next_job_controls = self.next_job_controls, {}
         row = self.store.insert_job(
             NewJob(
                 id=new_numeric_id(),
@@ -100,7 +102,9 @@ class JobService:
                 request=_request_fields(request),
                 model_id=lineage.model_id,
                 endpoint_id=new_numeric_id(),
+                base_model=model.id,
                 controls=controls,
+                source_job=lineage.source_job,
             )
         )
         return self.view(row)
@@ -133,6 +137,7 @@ class JobService:
         return ListTuningJobsResponse(tuning_jobs=page)
 
     def cancel(self, project: str, location: str, job_id: str) -> None:
+        self.outcomes.settle()
         row = self.row(project, location, job_id)
         phase = self.phase(row)
         if phase.state is JobState.CANCELLING:
@@ -149,10 +154,8 @@ class JobService:
     def row(self, project: str, location: str, job_id: str) -> JobRow:
         row = self.store.job(job_id) if job_id.isdigit() else None
         if row is None or row.project != project_number(project) or row.location != location:
-            number = project_number(project)
-            raise not_found(
-                f"TuningJob projects/{number}/locations/{location}/tuningJobs/{job_id} not found."
-            )
+            name = TuningJobName.render(project_number(project), location, job_id)
+            raise not_found(f"TuningJob {name} not found.")
         return row
 
     def phase(self, row: JobRow, now: float | None = None) -> Phase:
@@ -178,7 +181,7 @@ class JobService:
         job.end_time = timestamp(phase.end) if phase.end is not None else None
         job.error = phase.error
         if job.pre_tuned_model is not None:
-            job.pre_tuned_model.base_model = row.controls["base_model"]
+            job.pre_tuned_model.base_model = row.base_model
         if phase.start is None or (phase.state is JobState.FAILED and phase.error and phase.error.code == 3):
             if phase.state is JobState.PENDING:
                 job.tuning_job_state = _detailed(  # type: ignore[assignment]
@@ -188,36 +191,38 @@ class JobService:
         outcome = self.outcome(row)
         steps = lifecycle.completed_steps(phase, outcome, now)
         job.tuning_job_state = _detailed(  # type: ignore[assignment]
-            lifecycle.tuning_job_state(phase, now, row.duration, steps < outcome["steps"])
+            lifecycle.tuning_job_state(phase, now, row.duration, steps < outcome.steps)
         )
         job.tuning_job_metadata = TuningJobMetadata(
-            completed_epoch_count=steps // outcome["steps_per_epoch"], completed_step_count=steps
+            completed_epoch_count=steps // outcome.steps_per_epoch, completed_step_count=steps
         )
         job.experiment = experiment_name(row)
         job.tuning_data_stats = TuningDataStats(
-            supervised_tuning_data_stats=SupervisedTuningDataStats.model_validate(outcome["stats"])
+            supervised_tuning_data_stats=SupervisedTuningDataStats.model_validate(outcome.stats)
         )
         if phase.state is JobState.SUCCEEDED:
             self._add_results(job, row, outcome)
         return job
 
-    def _add_results(self, job: TuningJob, row: JobRow, outcome: dict[str, Any]) -> None:
+    def _add_results(self, job: TuningJob, row: JobRow, outcome: TrainingOutcome) -> None:
         spec = job.supervised_tuning_spec
         assert spec is not None
         spec.hyper_parameters = SupervisedHyperParameters(
-            epoch_count=outcome["epochs"],
-            learning_rate_multiplier=outcome["learning_rate_multiplier"],
-            adapter_size=AdapterSize(outcome["adapter_size"]),
+            epoch_count=outcome.epochs,
+            learning_rate_multiplier=outcome.learning_rate_multiplier,
+            adapter_size=AdapterSize(outcome.adapter_size),
         )
-        endpoints = self.store.checkpoint_endpoints(row.id)
+        endpoints = self.outcomes.checkpoint_endpoints(row)
         checkpoints = [
             TunedModelCheckpoint(
                 checkpoint_id=checkpoint_id,
                 epoch=epoch,
                 step=step,
-                endpoint=f"{row.parent}/endpoints/{endpoints.get(checkpoint_id, row.endpoint_id)}",
+                endpoint=str(
+                    EndpointName(row.project, row.location, endpoints.get(checkpoint_id, row.endpoint_id))
+                ),
             )
-            for checkpoint_id, epoch, step in checkpoints_of(outcome)
+            for checkpoint_id, epoch, step in outcome.checkpoints()
         ]
         job.tuned_model = TunedModel(
             model=model_name(row), endpoint=endpoint_name(row), checkpoints=checkpoints or None
@@ -239,6 +244,7 @@ class JobService:
     # --- controls (faults) -------------------------------------------------------------------
 
     def set_control(self, job_id: str, key: str, value: Any) -> None:
+        self.outcomes.settle()
         row = self.store.job(job_id)
         if row is None:
             raise not_found(f"Tuning job {job_id} not found.")
@@ -263,28 +269,28 @@ class JobService:
 
     # --- the dataset's verdict -----------------------------------------------------------------
 
-    def outcome(self, row: JobRow) -> dict[str, Any]:
+    def outcome(self, row: JobRow) -> TrainingOutcome:
         """What training on this job's datasets gives; read once, when the job starts, then kept."""
-        if row.outcome is not None:
-            return row.outcome
-        model = catalogue.find_base_model(row.controls["base_model"])
+        return self.outcomes.outcome(row)
+
+    def _train(self, row: JobRow) -> Trained:
+        model = catalogue.find_base_model(row.base_model)
         assert model is not None
         outcome, exchanges = training.train(TuningJob.model_validate(row.request), model, self.data)
         endpoints: dict[str, str] = {}
-        if outcome["failure"] is None:
+        if outcome.failure is None:
             exchanges = (exchanges + self._inherited_exchanges(row))[: training.MAX_KEPT_EXCHANGES]
             # Each exported checkpoint but the last (which is on the job's endpoint) has its own.
-            endpoints = {cp: _checkpoint_endpoint_id(row, cp) for cp, _, _ in checkpoints_of(outcome)[:-1]}
-        return self.store.settle_outcome(row.id, outcome, exchanges, endpoints)
+            endpoints = {cp: _checkpoint_endpoint_id(row, cp) for cp, _, _ in outcome.checkpoints()[:-1]}
+        return Trained(outcome, exchanges, endpoints)
 
     def _inherited_exchanges(self, row: JobRow) -> list[list[str]]:
         """Continuous tuning keeps what the source version learned, after what this one did."""
-        source_id = row.controls.get("source_job")
-        earlier = self.store.job(source_id) if source_id else None
+        earlier = self.store.job(row.source_job) if row.source_job else None
         if earlier is None:
             return []
         self.outcome(earlier)
-        return self.store.exchanges(earlier.id)
+        return self.outcomes.exchanges(earlier)
 
     def _lineage(self, project: str, location: str, job: TuningJob, source: ModelRef | None) -> Lineage:
         """Where a new job's tuned model goes: a new model, or a new version of the source's.
@@ -302,14 +308,14 @@ class JobService:
                 f"{source.version or 'default'}) is not a tuned model in {location}.",
                 "tuning_job.pre_tuned_model.tuned_model_name",
             )
-        base = found.controls["base_model"]
+        base = found.base_model
         if job.base_model and catalogue.find_base_model(job.base_model) != catalogue.find_base_model(base):
             raise invalid(
                 f"base_model {job.base_model} does not match the pre-tuned model's base model {base}.",
                 "tuning_job.base_model",
             )
         checkpoint = job.pre_tuned_model.checkpoint_id if job.pre_tuned_model else None
-        known = [cp for cp, _, _ in checkpoints_of(self.outcome(found))]
+        known = [cp for cp, _, _ in self.outcome(found).checkpoints()]
         if checkpoint and checkpoint not in known:
             raise invalid(
                 f"pre_tuned_model.checkpoint_id: {found.model_id}@{found.model_version} has no checkpoint "
@@ -328,13 +334,6 @@ class Lineage:
     model_id: str
     display_name: str | None = None  # the source's, for a new version of it
     source_job: str | None = None  # the job whose tuned model continuous tuning starts from
-
-
-def checkpoints_of(outcome: dict[str, Any]) -> list[tuple[str, int, int]]:
-    """(checkpoint id, epoch, step) per exported checkpoint: every epoch, or only the last."""
-    epochs, per_epoch = int(outcome["epochs"]), int(outcome["steps_per_epoch"])
-    first = epochs if outcome.get("last_checkpoint_only") else 1
-    return [(str(epoch), epoch, epoch * per_epoch) for epoch in range(first, epochs + 1)]
 
 
 def _checkpoint_endpoint_id(row: JobRow, checkpoint_id: str) -> str:

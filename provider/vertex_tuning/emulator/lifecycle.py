@@ -12,9 +12,9 @@ import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from ..wire import JobState, Status
+from .outcome import TrainingOutcome
 from .store import JobRow
 
 # Shares of a job's duration from its slot: dataset processing, then waiting for capacity, then
@@ -43,7 +43,7 @@ class Phase:
     training_end: float = math.inf
 
 
-Outcome = Callable[[JobRow], dict[str, Any]]
+Outcome = Callable[[JobRow], TrainingOutcome]
 
 
 def slots(rows: list[JobRow], limit: int | None, outcome: Outcome, now: float) -> dict[str, float | None]:
@@ -72,7 +72,7 @@ def _release(row: JobRow, slot: float, outcome: Outcome, now: float) -> float:
         return row.cancelled + CANCEL_SHARE * row.duration
     if row.controls.get("stuck"):
         return math.inf
-    if started <= now and outcome(row).get("failure"):
+    if started <= now and outcome(row).failure:
         return started
     return slot + row.duration
 
@@ -101,7 +101,7 @@ def phase(row: JobRow, slot: float | None, outcome: Outcome, now: float) -> Phas
     if stuck == JobState.PENDING.value or now < started:
         state = JobState.CANCELLING if heeded else JobState.PENDING
         return Phase(state, row.cancelled or row.created, slot=slot, training_end=finished)
-    failure = outcome(row).get("failure")
+    failure = outcome(row).failure
     if failure:
         error = Status(code=3, message=failure)
         return Phase(JobState.FAILED, started, started, started, error, slot=slot, training_end=finished)
@@ -114,18 +114,18 @@ def phase(row: JobRow, slot: float | None, outcome: Outcome, now: float) -> Phas
     return Phase(JobState.SUCCEEDED, finished, started, finished, slot=slot, training_end=finished)
 
 
-def completed_steps(phase: Phase, outcome: dict[str, Any], now: float) -> int:
+def completed_steps(phase: Phase, outcome: TrainingOutcome, now: float) -> int:
     """Training steps done by `now` (the metrics series have a point for each)."""
-    if phase.start is None or outcome.get("failure"):
+    if phase.start is None or outcome.failure:
         return 0
     return len(step_times(phase, outcome, now))
 
 
-def step_times(phase: Phase, outcome: dict[str, Any], now: float) -> list[tuple[int, float]]:
+def step_times(phase: Phase, outcome: TrainingOutcome, now: float) -> list[tuple[int, float]]:
     """(step, when) of every training step recorded by `now`: steps are spread evenly over the
     planned training time, and stop where a cancel or failure stopped training."""
     assert phase.start is not None
-    steps = int(outcome["steps"])
+    steps = outcome.steps
     first, last = phase.start, phase.training_end
     stop = min(now, phase.end if phase.end is not None else now, last)
     times = [(step, first + (last - first) * step / steps) for step in range(1, steps + 1)]

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 
+from .. import list_filter
 from ..wire import JobState, TuningJob
 from .rpc import invalid
 
@@ -20,91 +21,36 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 300
 
 Match = Callable[[TuningJob], bool]
-_TOKEN = re.compile(r'\s*(\(|\)|<=|>=|!=|=|<|>|:|"(?:[^"\\]|\\.)*"|[^\s()=<>!:"]+)')
 _FIELD = re.compile(r"state|create_time|createTime|labels\.[a-z][a-z0-9_-]*")
-_OPERATORS = {"=", "!=", "<", "<=", ">", ">=", ":"}
 _HINT = 'use state="JOB_STATE_...", labels.KEY="v" or create_time>"2026-01-01T00:00:00Z"'
 
 
 def parse_filter(text: str) -> Match:
     """A predicate for `text`; a 400 naming the problem when it is not a filter the service takes."""
-    tokens = _tokens(text)
-    if not tokens:
-        return lambda job: True
-    parser = _Parser(tokens, text)
-    match = parser.conjunction()
-    if parser.position != len(tokens):
-        raise invalid(f"filter: unexpected {tokens[parser.position]!r} in {text!r}; {_HINT}.")
-    return match
+    try:
+        return list_filter.parse(text, _leaf, _check_field)
+    except list_filter.FilterSyntaxError as error:
+        raise invalid(error.message(_MESSAGES)) from None
 
 
-def _tokens(text: str) -> list[str]:
-    tokens, position = [], 0
-    while position < len(text.rstrip()):
-        found = _TOKEN.match(text, position)
-        if found is None:
-            raise invalid(f"filter: cannot read {text[position:]!r}; {_HINT}.")
-        tokens.append(found[1])
-        position = found.end()
-    return tokens
+_MESSAGES: dict[list_filter.Problem, str] = {
+    "unreadable": f"filter: cannot read {{token!r}}; {_HINT}.",
+    "unexpected": f"filter: unexpected {{token!r}} in {{text!r}}; {_HINT}.",
+    "unclosed": "filter: a '(' is not closed in {text!r}.",
+    "operator": f"filter: {{token!r}} after {{field}} is not a comparison; {_HINT}.",
+    "no_operator": f"filter: {{text!r}} ends too soon; {_HINT}.",
+    "ends": f"filter: {{text!r}} ends too soon; {_HINT}.",
+}
 
 
-class _Parser:
-    def __init__(self, tokens: list[str], text: str) -> None:
-        self.tokens, self.text, self.position = tokens, text, 0
+def _check_field(field: str) -> None:
+    if not _FIELD.fullmatch(field):
+        raise invalid(f"filter: unsupported field {field!r}; {_HINT}.")
 
-    def peek(self) -> str | None:
-        return self.tokens[self.position] if self.position < len(self.tokens) else None
 
-    def take(self) -> str:
-        token = self.peek()
-        if token is None:
-            raise invalid(f"filter: {self.text!r} ends too soon; {_HINT}.")
-        self.position += 1
-        return token
-
-    def conjunction(self) -> Match:
-        parts = [self.disjunction()]
-        while self.peek() not in (None, ")"):
-            if self.peek() == "AND":
-                self.take()
-            parts.append(self.disjunction())
-        return lambda job: all(part(job) for part in parts)
-
-    def disjunction(self) -> Match:
-        parts = [self.negation()]
-        while self.peek() == "OR":
-            self.take()
-            parts.append(self.negation())
-        return lambda job: any(part(job) for part in parts)
-
-    def negation(self) -> Match:
-        if self.peek() == "NOT" or self.peek() == "-":
-            self.take()
-            inner = self.negation()
-            return lambda job: not inner(job)
-        if self.peek() == "-" or (self.peek() or "").startswith("-"):
-            self.tokens[self.position] = self.tokens[self.position][1:]
-            inner = self.negation()
-            return lambda job: not inner(job)
-        if self.peek() == "(":
-            self.take()
-            inner = self.conjunction()
-            if self.take() != ")":
-                raise invalid(f"filter: a '(' is not closed in {self.text!r}.")
-            return inner
-        return self.comparison()
-
-    def comparison(self) -> Match:
-        field = self.take()
-        if not _FIELD.fullmatch(field):
-            raise invalid(f"filter: unsupported field {field!r}; {_HINT}.")
-        op = self.take()
-        if op not in _OPERATORS:
-            raise invalid(f"filter: {op!r} after {field} is not a comparison; {_HINT}.")
-        raw = self.take()
-        value = raw[1:-1].replace('\\"', '"') if raw.startswith('"') else raw
-        return _comparison(field, op, value)
+def _leaf(field: str, op: str, raw: str) -> Match:
+    value = raw[1:-1].replace('\\"', '"') if raw.startswith('"') else raw
+    return _comparison(field, op, value)
 
 
 def _comparison(field: str, op: str, value: str) -> Match:

@@ -11,17 +11,158 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
+from ..names import TensorboardExperimentName, TensorboardName, TensorboardRunName, TimeSeriesName
 from .lifecycle import Phase, step_times
-from .resources import experiment_id, experiment_name, rfc3339
-from .rpc import not_found
+from .outcome import TrainingOutcome
+from .resources import experiment_id, experiment_name, project_number, rfc3339
+from .rpc import ApiError, invalid, not_found
 from .store import JobRow
+
+if TYPE_CHECKING:
+    from .jobs import JobService
 
 VALUE_TYPES = ["VALUE_TYPE_UNSPECIFIED", "SCALAR", "TENSOR", "BLOB_SEQUENCE"]
 TRAIN_SERIES = ("/train_total_loss", "/train_fraction_of_correct_next_step_preds", "/train_num_predictions")
 EVAL_SERIES = ("/eval_total_loss", "/eval_fraction_of_correct_next_step_preds", "/eval_num_predictions")
 RUN_ID = "tuning"
+_SERIES_NAME = re.compile(
+    r"projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/tensorboards/(?P<tensorboard>\d+)"
+    r"/experiments/(?P<experiment>[a-z0-9-]+)/runs/(?P<run>[a-z0-9-]+)/timeSeries/(?P<series>[a-z0-9-]+)"
+)
+_CONTEXT_FILTER = re.compile(
+    r'\s*(?P<field>schema_title|display_name|parent_contexts)\s*(=|:)\s*"(?P<value>[^"]*)"\s*'
+)
+
+
+class Metrics:
+    """The metrics service the routes call: contexts (with their patches), the TensorBoard, and the
+    experiment, run and series under it, each read from the job the experiment belongs to."""
+
+    def __init__(self, jobs: JobService) -> None:
+        self.jobs = jobs
+
+    # --- metadata contexts ---------------------------------------------------------------------
+
+    def get_context(self, project: str, location: str, context_id: str) -> dict[str, Any]:
+        return self._context(self.jobs.job_by_experiment(project, location, context_id))
+
+    def list_contexts(self, project: str, location: str, filter_text: str) -> dict[str, Any]:
+        """The location's experiment contexts; filters on schema_title, display_name, parent_contexts."""
+        wanted: list[tuple[str, str]] = []
+        for clause in filter(None, re.split(r"\s+AND\s+", filter_text.strip())):
+            found = _CONTEXT_FILTER.fullmatch(clause)
+            if found is None:
+                raise invalid(
+                    f'filter: unsupported expression {clause!r}; use schema_title="system.Experiment".'
+                )
+            wanted.append((found["field"], found["value"]))
+        contexts = []
+        for row in self.jobs.store.jobs(project_number(project), location):
+            try:
+                body = self._context(self.jobs.job_by_experiment(project, location, experiment_id(row)))
+            except ApiError:  # a job that has not started has no context yet
+                continue
+            fields = {"schema_title": body["schemaTitle"], "display_name": body["displayName"]}
+            # Tuning experiments are top-level: nothing has them as parent contexts.
+            if all(field != "parent_contexts" and fields[field] == value for field, value in wanted):
+                contexts.append(body)
+        return {"contexts": contexts}
+
+    def patch_context(
+        self, project: str, location: str, context_id: str, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        row = self.jobs.job_by_experiment(project, location, context_id)
+        key = f"contexts/{experiment_id(row)}"
+        patched = self.jobs.store.patch(key)
+        metadata = {**patched.get("metadata", {}), **changes.get("metadata", {})}
+        kept: dict[str, Any] = {
+            name: changes[name] for name in ("displayName", "description") if name in changes
+        }
+        self.jobs.store.set_patches({key: {**patched, **kept, "metadata": metadata}})
+        return self._context(row)
+
+    def _context(self, row: JobRow) -> dict[str, Any]:
+        body = context(row, self.jobs.phase(row))
+        patched = self.jobs.store.patch(f"contexts/{experiment_id(row)}")
+        if patched:
+            body["metadata"] = {**body["metadata"], **patched.get("metadata", {})}
+            body.update(
+                {key: value for key, value in patched.items() if key in ("displayName", "description")}
+            )
+        return body
+
+    # --- TensorBoard ---------------------------------------------------------------------------
+
+    def get_tensorboard(self, project: str, location: str, board: str) -> dict[str, Any]:
+        number = project_number(project)
+        started = [
+            phase.start
+            for row in self.jobs.store.jobs(number, location)
+            if (phase := self.jobs.phase(row)).start is not None
+        ]
+        if board != location_tensorboard_id(number, location) or not started:
+            raise not_found(f"Tensorboard {board} not found.")
+        return tensorboard(number, location, min(started))
+
+    def get_experiment(self, project: str, location: str, board: str, exp_id: str) -> dict[str, Any]:
+        row = self._experiment_job(project, location, board, exp_id)
+        return experiment(row, self.jobs.phase(row))
+
+    def list_runs(self, project: str, location: str, board: str, exp_id: str) -> dict[str, Any]:
+        row = self._experiment_job(project, location, board, exp_id)
+        return runs(row, self.jobs.phase(row))
+
+    def get_run(self, project: str, location: str, board: str, exp_id: str, run_id: str) -> dict[str, Any]:
+        row = self._run_job(project, location, board, exp_id, run_id)
+        return run(row, self.jobs.phase(row))
+
+    def list_time_series(
+        self, project: str, location: str, board: str, exp_id: str, run_id: str
+    ) -> dict[str, Any]:
+        row = self._run_job(project, location, board, exp_id, run_id)
+        return time_series_list(row, self.jobs.phase(row), self.jobs.outcome(row))
+
+    def get_time_series(
+        self, project: str, location: str, board: str, exp_id: str, run_id: str, series: str
+    ) -> dict[str, Any]:
+        row = self._run_job(project, location, board, exp_id, run_id)
+        return time_series(row, self.jobs.phase(row), self.jobs.outcome(row), series)
+
+    def read_time_series(
+        self, project: str, location: str, board: str, exp_id: str, run_id: str, series: str
+    ) -> dict[str, Any]:
+        row = self._run_job(project, location, board, exp_id, run_id)
+        return read(row, self.jobs.phase(row), self.jobs.outcome(row), series, self.jobs.clock())
+
+    def batch_read(self, project: str, location: str, board: str, names: list[str]) -> dict[str, Any]:
+        """Several series of one TensorBoard at once, named in full by repeated `timeSeries`."""
+        if not names:
+            raise invalid("time_series is required.", "time_series")
+        data = []
+        for name in names:
+            found = _SERIES_NAME.fullmatch(name)
+            if found is None or found["tensorboard"] != board:
+                raise invalid(
+                    f"time_series {name!r} is not a time series of this TensorBoard.", "time_series"
+                )
+            one = self.read_time_series(
+                project, location, board, found["experiment"], found["run"], found["series"]
+            )
+            data.append(one["timeSeriesData"])
+        return {"timeSeriesData": data}
+
+    def _experiment_job(self, project: str, location: str, board: str, exp_id: str) -> JobRow:
+        row = self.jobs.job_by_experiment(project, location, exp_id)
+        check_tensorboard(row, board)
+        return row
+
+    def _run_job(self, project: str, location: str, board: str, exp_id: str, run_id: str) -> JobRow:
+        row = self._experiment_job(project, location, board, exp_id)
+        check_run(row, run_id)
+        return row
 
 
 def tensorboard_id(row: JobRow) -> str:
@@ -34,12 +175,12 @@ def location_tensorboard_id(project_number: str, location: str) -> str:
     return str(10**18 + int(digest, 16) % (9 * 10**18))
 
 
-def tensorboard_name(row: JobRow) -> str:
-    return f"{row.parent}/tensorboards/{tensorboard_id(row)}"
+def tensorboard_name(row: JobRow) -> TensorboardName:
+    return TensorboardName(row.project, row.location, tensorboard_id(row))
 
 
-def run_name(row: JobRow) -> str:
-    return f"{tensorboard_name(row)}/experiments/{experiment_id(row)}/runs/{RUN_ID}"
+def run_name(row: JobRow) -> TensorboardRunName:
+    return TensorboardRunName(tensorboard_name(row), experiment_id(row), RUN_ID)
 
 
 def series_id(display_name: str) -> str:
@@ -65,7 +206,7 @@ def context(row: JobRow, phase: Phase) -> dict[str, Any]:
         "schemaTitle": "system.Experiment",
         "schemaVersion": "0.0.1",
         "metadata": {
-            "backing_tensorboard_resource": tensorboard_name(row),
+            "backing_tensorboard_resource": str(tensorboard_name(row)),
             "experiment_deleted": False,
         },
         "createTime": rfc3339(phase.start),
@@ -78,7 +219,7 @@ def tensorboard(project_number: str, location: str, first_start: float) -> dict[
     tb_id = location_tensorboard_id(project_number, location)
     when = rfc3339(first_start)
     return {
-        "name": f"projects/{project_number}/locations/{location}/tensorboards/{tb_id}",
+        "name": str(TensorboardName(project_number, location, tb_id)),
         "displayName": "Default TensorBoard for tuning jobs",
         "blobStoragePathPrefix": f"cloud-ai-platform-{tb_id}",
         "isDefault": True,
@@ -92,7 +233,7 @@ def experiment(row: JobRow, phase: Phase) -> dict[str, Any]:
     assert phase.start is not None
     when = rfc3339(phase.start)
     return {
-        "name": f"{tensorboard_name(row)}/experiments/{experiment_id(row)}",
+        "name": str(TensorboardExperimentName(tensorboard_name(row), experiment_id(row))),
         "displayName": experiment_id(row),
         "source": "vertex-ai-tuning",
         "etag": str(row.seq),
@@ -104,22 +245,22 @@ def experiment(row: JobRow, phase: Phase) -> dict[str, Any]:
 def run(row: JobRow, phase: Phase) -> dict[str, Any]:
     assert phase.start is not None
     when = rfc3339(phase.start)
-    return {"name": run_name(row), "displayName": RUN_ID, "createTime": when, "updateTime": when}
+    return {"name": str(run_name(row)), "displayName": RUN_ID, "createTime": when, "updateTime": when}
 
 
 def runs(row: JobRow, phase: Phase) -> dict[str, Any]:
     return {"tensorboardRuns": [run(row, phase)]}
 
 
-def series_names(outcome: dict[str, Any]) -> tuple[str, ...]:
-    return TRAIN_SERIES + (EVAL_SERIES if outcome.get("validation") else ())
+def series_names(outcome: TrainingOutcome) -> tuple[str, ...]:
+    return TRAIN_SERIES + (EVAL_SERIES if outcome.validation else ())
 
 
-def time_series_list(row: JobRow, phase: Phase, outcome: dict[str, Any]) -> dict[str, Any]:
+def time_series_list(row: JobRow, phase: Phase, outcome: TrainingOutcome) -> dict[str, Any]:
     return {"tensorboardTimeSeries": [_series(row, phase, display) for display in series_names(outcome)]}
 
 
-def time_series(row: JobRow, phase: Phase, outcome: dict[str, Any], wanted: str) -> dict[str, Any]:
+def time_series(row: JobRow, phase: Phase, outcome: TrainingOutcome, wanted: str) -> dict[str, Any]:
     return _series(row, phase, _display(outcome, wanted))
 
 
@@ -127,7 +268,7 @@ def _series(row: JobRow, phase: Phase, display: str) -> dict[str, Any]:
     assert phase.start is not None
     when = rfc3339(phase.start)
     return {
-        "name": f"{run_name(row)}/timeSeries/{series_id(display)}",
+        "name": str(TimeSeriesName(run_name(row), series_id(display))),
         "displayName": display,
         "valueType": "SCALAR",
         "pluginName": "scalars",
@@ -136,14 +277,14 @@ def _series(row: JobRow, phase: Phase, display: str) -> dict[str, Any]:
     }
 
 
-def _display(outcome: dict[str, Any], wanted: str) -> str:
+def _display(outcome: TrainingOutcome, wanted: str) -> str:
     by_id = {series_id(display): display for display in series_names(outcome)}
     if wanted not in by_id:
         raise not_found(f"TensorboardTimeSeries {wanted} not found in run {RUN_ID}.")
     return by_id[wanted]
 
 
-def read(row: JobRow, phase: Phase, outcome: dict[str, Any], wanted: str, now: float) -> dict[str, Any]:
+def read(row: JobRow, phase: Phase, outcome: TrainingOutcome, wanted: str, now: float) -> dict[str, Any]:
     """`:read` of one series: every point recorded by `now`."""
     display = _display(outcome, wanted)
     return {
@@ -159,18 +300,17 @@ def read(row: JobRow, phase: Phase, outcome: dict[str, Any], wanted: str, now: f
 
 
 def points(
-    row: JobRow, phase: Phase, outcome: dict[str, Any], display: str, now: float
+    row: JobRow, phase: Phase, outcome: TrainingOutcome, display: str, now: float
 ) -> list[tuple[int, float, float]]:
     """(step, wall time, value) for every step recorded by `now`: all of them once the job succeeded."""
-    steps = int(outcome["steps"])
-    per_epoch = int(outcome["steps_per_epoch"])
+    steps, per_epoch = outcome.steps, outcome.steps_per_epoch
     recorded = step_times(phase, outcome, now)
     if display.startswith("/eval_"):
         recorded = [(step, when) for step, when in recorded if step % per_epoch == 0 or step == steps]
     return [(step, when, _value(row, outcome, display, step, steps)) for step, when in recorded]
 
 
-def _value(row: JobRow, outcome: dict[str, Any], display: str, step: int, steps: int) -> float:
+def _value(row: JobRow, outcome: TrainingOutcome, display: str, step: int, steps: int) -> float:
     progress = step / steps
     noise = _noise(row.id, display, step) - 0.5
     evaluation = display.startswith("/eval_")
@@ -179,9 +319,8 @@ def _value(row: JobRow, outcome: dict[str, Any], display: str, step: int, steps:
     elif display.endswith("fraction_of_correct_next_step_preds"):
         value = 0.42 + 0.45 * (1 - math.exp(-3.0 * progress)) + 0.02 * noise - (0.04 if evaluation else 0.0)
     else:
-        stats = outcome["stats"]
-        tokens = float(stats.get("userOutputTokenDistribution", {}).get("sum", "0"))
-        value = max(1.0, round(tokens / max(1, outcome["steps_per_epoch"]) * (1 + 0.1 * noise)))
+        tokens = float(outcome.stats.get("userOutputTokenDistribution", {}).get("sum", "0"))
+        value = max(1.0, round(tokens / max(1, outcome.steps_per_epoch) * (1 + 0.1 * noise)))
     return round(value, 6)
 
 

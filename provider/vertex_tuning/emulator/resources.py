@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timezone
 
+from ..names import ContextName, EndpointName, ModelName
 from .store import JobRow
 
 
@@ -32,11 +33,11 @@ def rfc3339(seconds: float) -> str:
 
 
 def model_name(row: JobRow) -> str:
-    return f"{row.parent}/models/{row.model_id}@{row.model_version}"
+    return str(ModelName(row.project, row.location, row.model_id, str(row.model_version)))
 
 
 def endpoint_name(row: JobRow) -> str:
-    return f"{row.parent}/endpoints/{row.endpoint_id}"
+    return str(EndpointName(row.project, row.location, row.endpoint_id))
 
 
 def experiment_id(row: JobRow) -> str:
@@ -44,4 +45,4 @@ def experiment_id(row: JobRow) -> str:
 
 
 def experiment_name(row: JobRow) -> str:
-    return f"{row.parent}/metadataStores/default/contexts/{experiment_id(row)}"
+    return str(ContextName(row.project, row.location, "default", experiment_id(row)))

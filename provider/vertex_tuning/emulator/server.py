@@ -138,6 +138,8 @@ class EmulatorServer:
 
     def _close_store(self) -> None:
         if self._store is not None:
+            if self.emulator is not None:  # what reads decided is kept across a clean restart
+                self.emulator.jobs.outcomes.settle()
             self._store.close()
             self._store = None
 

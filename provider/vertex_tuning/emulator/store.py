@@ -7,6 +7,7 @@ the lifecycle clock carries on across restarts.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import threading
@@ -14,6 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..names import LocationName, TuningJobName
+from .outcome import TrainingOutcome
+
+# PRAGMA user_version of the current layout. 0: before base_model and source_job were columns
+# (both then lived in `controls`); such files are migrated when opened.
+SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -26,6 +33,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     model_id TEXT NOT NULL,
     model_version INTEGER NOT NULL,
     endpoint_id TEXT NOT NULL UNIQUE,
+    base_model TEXT NOT NULL DEFAULT '',
+    source_job TEXT,
     controls TEXT NOT NULL DEFAULT '{}',
     cancelled REAL,
     outcome TEXT
@@ -49,35 +58,20 @@ CREATE TABLE IF NOT EXISTS patches (
 CREATE INDEX IF NOT EXISTS jobs_by_parent ON jobs (project, location, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_model ON jobs (model_id, model_version);
 """
-
-
-@dataclass(frozen=True)
-class JobRow:
-    seq: int
-    id: str
-    project: str
-    location: str
-    created: float
-    duration: float
-    request: dict[str, Any]
-    model_id: str
-    model_version: int
-    endpoint_id: str
-    controls: dict[str, Any]
-    cancelled: float | None
-    outcome: dict[str, Any] | None
-
-    @property
-    def parent(self) -> str:
-        return f"projects/{self.project}/locations/{self.location}"
-
-    @property
-    def name(self) -> str:
-        return f"{self.parent}/tuningJobs/{self.id}"
+# Version 0 to 1: the base model and the continuous-tuning source move out of the fault controls.
+_MIGRATE_TO_1 = (
+    "ALTER TABLE jobs ADD COLUMN base_model TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE jobs ADD COLUMN source_job TEXT",
+    "UPDATE jobs SET base_model = COALESCE(json_extract(controls, '$.base_model'), ''),"
+    " source_job = json_extract(controls, '$.source_job'),"
+    " controls = json_remove(controls, '$.base_model', '$.source_job')",
+)
 
 
 @dataclass(frozen=True)
 class NewJob:
+    """What a create decides about a job."""
+
     id: str
     project: str
     location: str
@@ -86,7 +80,29 @@ class NewJob:
     request: dict[str, Any]
     model_id: str
     endpoint_id: str
+    base_model: str
+    # Fault controls: {"stuck": ...}, {"fail": ...}, {"ignoreCancel": ...}.
     controls: dict[str, Any]
+    # The job whose tuned model continuous tuning starts from.
+    source_job: str | None = None
+
+
+@dataclass(frozen=True)
+class JobRow(NewJob):
+    """A stored job: what its create decided, plus what the store and later calls added."""
+
+    seq: int = 0
+    model_version: int = 0
+    cancelled: float | None = None
+    outcome: TrainingOutcome | None = None
+
+    @property
+    def parent(self) -> str:
+        return str(LocationName(self.project, self.location))
+
+    @property
+    def name(self) -> str:
+        return str(TuningJobName(self.project, self.location, self.id))
 
 
 class Store:
@@ -100,7 +116,24 @@ class Store:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a file of an earlier layout to this one, in one transaction: nothing is lost."""
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        old = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'jobs'").fetchone() is not None
+        if old and version < 1:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _MIGRATE_TO_1:
+                    self._db.execute(statement)
+                self._db.execute("PRAGMA user_version = 1")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
         self._db.executescript(_SCHEMA)
+        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         with self._lock:
@@ -116,7 +149,8 @@ class Store:
                 ).fetchone()
                 self._db.execute(
                     "INSERT INTO jobs (id, project, location, created, duration, request, model_id,"
-                    " model_version, endpoint_id, controls) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " model_version, endpoint_id, base_model, source_job, controls)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         job.id,
                         job.project,
@@ -127,6 +161,8 @@ class Store:
                         job.model_id,
                         latest + 1,
                         job.endpoint_id,
+                        job.base_model,
+                        job.source_job,
                         json.dumps(job.controls),
                     ),
                 )
@@ -167,17 +203,17 @@ class Store:
     def settle_outcome(
         self,
         job_id: str,
-        outcome: dict[str, Any],
+        outcome: TrainingOutcome,
         exchanges: list[list[str]],
         checkpoint_endpoints: dict[str, str] | None = None,
-    ) -> dict[str, Any]:
+    ) -> TrainingOutcome:
         """Store the dataset verdict once; whoever settles first wins, and everyone gets that one."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 settled = self._db.execute(
                     "UPDATE jobs SET outcome = ? WHERE id = ? AND outcome IS NULL",
-                    (json.dumps(outcome), job_id),
+                    (_outcome_json(outcome), job_id),
                 ).rowcount
                 if settled:
                     self._db.execute(
@@ -267,7 +303,20 @@ def _row(row: sqlite3.Row) -> JobRow:
         model_id=row["model_id"],
         model_version=row["model_version"],
         endpoint_id=row["endpoint_id"],
+        base_model=row["base_model"],
+        source_job=row["source_job"],
         controls=json.loads(row["controls"]),
         cancelled=row["cancelled"],
-        outcome=json.loads(row["outcome"]) if row["outcome"] else None,
+        outcome=_outcome(row["outcome"]) if row["outcome"] else None,
     )
+
+
+# The outcome's JSON form, in this one place (a failed job's has only "failure").
+def _outcome_json(outcome: TrainingOutcome) -> str:
+    if outcome.failure is not None:
+        return json.dumps({"failure": outcome.failure})
+    return json.dumps({**dataclasses.asdict(outcome), "stats": dict(outcome.stats)})
+
+
+def _outcome(text: str) -> TrainingOutcome:
+    return TrainingOutcome(**json.loads(text))

@@ -19,6 +19,8 @@ from ..wire import GenerationConfig
 JSON_MIME = "application/json"
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 8
+# What a scalar of each type holds; strings (and unknown types) hold the answer.
+_SCALARS: dict[str, Any] = {"integer": 1, "number": 1.0, "boolean": True, "null": None}
 
 
 def wants_json(config: GenerationConfig | None) -> bool:
@@ -56,15 +58,7 @@ def fit(spec: dict[str, Any], text: str, depth: int = 0) -> Any:
     if kind == "array":
         count = max(1, int(spec.get("minItems") or spec.get("min_items") or 1))
         return [fit(spec.get("items") or {}, text, depth + 1) for _ in range(count)]
-    if kind == "integer":
-        return 1
-    if kind == "number":
-        return 1.0
-    if kind == "boolean":
-        return True
-    if kind == "null":
-        return None
-    return text
+    return _SCALARS.get(kind, text)
 
 
 def _closest(options: list[Any], text: str) -> Any:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any
 
 from .. import catalogue, datasets
 from ..wire import (
@@ -20,6 +19,7 @@ from ..wire import (
     SupervisedTuningDataStats,
     TuningJob,
 )
+from .outcome import TrainingOutcome
 from .storage import DataDir, StorageError
 
 # Examples per training step (our choice; Vertex does not publish its batch size).
@@ -33,8 +33,10 @@ Exchange = list[str]
 """[system instruction, prompt, answer]: one model turn the endpoint can give."""
 
 
-def train(job: TuningJob, model: catalogue.BaseModel, data: DataDir) -> tuple[dict[str, Any], list[Exchange]]:
-    """(outcome, exchanges); `outcome["failure"]` names the problem when the datasets are unusable."""
+def train(
+    job: TuningJob, model: catalogue.BaseModel, data: DataDir
+) -> tuple[TrainingOutcome, list[Exchange]]:
+    """(outcome, exchanges); `outcome.failure` names the problem when the datasets are unusable."""
     spec = job.supervised_tuning_spec
     assert spec is not None and spec.training_dataset_uri
     training = _read(data, spec.training_dataset_uri, model, "training")
@@ -45,7 +47,7 @@ def train(job: TuningJob, model: catalogue.BaseModel, data: DataDir) -> tuple[di
         )
         failure = _failure("Validation", spec.validation_dataset_uri, validation)
     if failure is not None:
-        return {"failure": failure}, []
+        return TrainingOutcome.failed(failure), []
     params = spec.hyper_parameters or SupervisedHyperParameters()
     epochs = params.epoch_count or model.default_epochs
     size = AdapterSize(params.adapter_size) if params.adapter_size is not None else AdapterSize.UNSPECIFIED
@@ -58,17 +60,16 @@ def train(job: TuningJob, model: catalogue.BaseModel, data: DataDir) -> tuple[di
         for example in training.examples
         for prompt, answer in example.exchanges()
     ]
-    outcome = {
-        "failure": None,
-        "epochs": epochs,
-        "adapter_size": adapter.value,
-        "learning_rate_multiplier": params.learning_rate_multiplier or 1.0,
-        "steps_per_epoch": per_epoch,
-        "steps": per_epoch * epochs,
-        "validation": bool(spec.validation_dataset_uri),
-        "last_checkpoint_only": bool(spec.export_last_checkpoint_only),
-        "stats": _stats(training, epochs, per_epoch * epochs).to_json_dict(),
-    }
+    outcome = TrainingOutcome(
+        epochs=epochs,
+        adapter_size=adapter.value,
+        learning_rate_multiplier=params.learning_rate_multiplier or 1.0,
+        steps_per_epoch=per_epoch,
+        steps=per_epoch * epochs,
+        validation=bool(spec.validation_dataset_uri),
+        last_checkpoint_only=bool(spec.export_last_checkpoint_only),
+        stats=_stats(training, epochs, per_epoch * epochs).to_json_dict(),
+    )
     return outcome, exchanges
 
 

@@ -67,7 +67,7 @@ def check_request(request: GenerateContentRequest) -> None:
 
 
 def answer(request: GenerateContentRequest, serving: Serving, now: float) -> GenerateContentResponse:
-    row, outcome = serving.row, serving.outcome
+    row = serving.row
     candidates = [
         Candidate(
             index=index,
@@ -75,12 +75,12 @@ def answer(request: GenerateContentRequest, serving: Serving, now: float) -> Gen
             finish_reason=reason,
             avg_logprobs=-0.05 * (1 + index),
         )
-        for index, (text, reason) in enumerate(_candidate_texts(request, outcome))
+        for index, (text, reason) in enumerate(_candidate_texts(request, serving.exchanges))
     ]
     return GenerateContentResponse(
         candidates=candidates,
         usage_metadata=_usage(request, [c.content.text for c in candidates if c.content]),
-        model_version=row.controls["base_model"],
+        model_version=row.base_model,
         create_time=timestamp(now),
         response_id=_response_id(row, request),
     )
@@ -88,8 +88,8 @@ def answer(request: GenerateContentRequest, serving: Serving, now: float) -> Gen
 
 def stream(request: GenerateContentRequest, serving: Serving, now: float) -> list[GenerateContentResponse]:
     """The same answer as `answer`, a few words per chunk; the last chunk carries finish and usage."""
-    row, outcome = serving.row, serving.outcome
-    texts = _candidate_texts(request, outcome)
+    row = serving.row
+    texts = _candidate_texts(request, serving.exchanges)
     chunks: list[GenerateContentResponse] = []
     for index, (text, reason) in enumerate(texts):
         pieces = _STREAM_PIECE.findall(text) or [""]
@@ -104,7 +104,7 @@ def stream(request: GenerateContentRequest, serving: Serving, now: float) -> lis
             chunks.append(
                 GenerateContentResponse(
                     candidates=[candidate],
-                    model_version=row.controls["base_model"],
+                    model_version=row.base_model,
                     create_time=timestamp(now),
                     response_id=_response_id(row, request),
                 )
@@ -114,12 +114,12 @@ def stream(request: GenerateContentRequest, serving: Serving, now: float) -> lis
 
 
 def _candidate_texts(
-    request: GenerateContentRequest, outcome: dict[str, Any]
+    request: GenerateContentRequest, exchanges: list[list[str]]
 ) -> list[tuple[str, FinishReason]]:
     config = request.generation_config
     count = (config.candidate_count if config else None) or 1
     temperature = config.temperature if config and config.temperature is not None else DEFAULT_TEMPERATURE
-    ranked = _ranked_answers(request, outcome["exchanges"])
+    ranked = _ranked_answers(request, exchanges)
     texts = [ranked[(index if temperature > 0 else 0) % len(ranked)] for index in range(count)]
     finished = [_finish(text, request) for text in texts]
     if config is not None and structured.wants_json(config):

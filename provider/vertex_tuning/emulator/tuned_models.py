@@ -13,9 +13,11 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from ..names import EndpointName, ModelName
 from . import schema
-from .jobs import JobService, checkpoints_of
+from .jobs import JobService
 from .model_registry import ALIAS, DEFAULT_ALIAS, parse_model_id, version_key
+from .outcome import TrainingOutcome
 from .resources import project_number, rfc3339
 from .rpc import bad_request, not_found
 from .store import JobRow
@@ -34,10 +36,10 @@ PATCHABLE = (
 
 @dataclass(frozen=True)
 class Serving:
-    """What an endpoint answers from: the job, its training outcome, and the checkpoint deployed."""
+    """What an endpoint answers from: the job, what it was trained on, and the checkpoint deployed."""
 
     row: JobRow
-    outcome: dict[str, Any]
+    exchanges: list[list[str]]
     checkpoint_id: str
 
 
@@ -55,9 +57,17 @@ class TunedModels:
             self.registry.resolve(project_number(project), location, ref) if ref.model_id.isdigit() else None
         )
         if row is None:
-            number = project_number(project)
-            raise not_found(f"Model projects/{number}/locations/{location}/models/{model} not found.")
+            raise not_found(f"Model {ModelName.render(project_number(project), location, model)} not found.")
         return row
+
+    def get(self, project: str, location: str, model: str, version: str) -> dict[str, Any]:
+        return versioned(self.model(self.version(project, location, model)), version)
+
+    def patch(
+        self, project: str, location: str, model: str, body: dict[str, Any], mask: str | None, version: str
+    ) -> dict[str, Any]:
+        changes = read_patch(body)
+        return versioned(self.patch_model(self.version(project, location, model), changes, mask), version)
 
     def model(self, row: JobRow) -> dict[str, Any]:
         outcome = self.jobs.outcome(row)
@@ -65,12 +75,12 @@ class TunedModels:
         patch = self.registry.patch(row)
         checkpoints = [
             {"checkpointId": cp, "epoch": str(epoch), "step": str(step)}
-            for cp, epoch, step in checkpoints_of(outcome)
+            for cp, epoch, step in outcome.checkpoints()
         ]
         created = rfc3339(phase.end or row.created)
         versions = self.registry.versions(row.project, row.location, row.model_id)
         body: dict[str, Any] = {
-            "name": f"{row.parent}/models/{row.model_id}",
+            "name": str(ModelName(row.project, row.location, row.model_id)),
             "displayName": self.registry.display_name(row),
             "description": patch.get("description", row.request.get("description")),
             "versionId": str(row.model_version),
@@ -86,7 +96,7 @@ class TunedModels:
             "defaultCheckpointId": self.default_checkpoint(row, outcome),
             "deployedModels": self._deployed(row, outcome),
             "baseModelSource": {
-                "genieSource": {"baseModelUri": f"publishers/google/models/{row.controls['base_model']}"}
+                "genieSource": {"baseModelUri": f"publishers/google/models/{row.base_model}"}
             },
             "modelSourceInfo": {"sourceType": "GENIE"},
         }
@@ -107,7 +117,7 @@ class TunedModels:
                 )
                 continue
             wanted[name] = changes.get(name)
-        known = [cp for cp, _, _ in checkpoints_of(self.jobs.outcome(row))]
+        known = [cp for cp, _, _ in self.jobs.outcome(row).checkpoints()]
         checkpoint = wanted.get("defaultCheckpointId")
         if checkpoint is not None and checkpoint not in known:
             violations.append(
@@ -136,26 +146,27 @@ class TunedModels:
                 own.pop(name, None)
             else:
                 own[name] = value
+        self.jobs.outcomes.settle()
         self.store.set_patches(patches)
         return self.model(self.store.job(row.id) or row)
 
-    def default_checkpoint(self, row: JobRow, outcome: dict[str, Any]) -> str | None:
-        known = checkpoints_of(outcome)
+    def default_checkpoint(self, row: JobRow, outcome: TrainingOutcome) -> str | None:
+        known = outcome.checkpoints()
         patched = self.registry.patch(row).get("defaultCheckpointId")
         return str(patched) if patched else (known[-1][0] if known else None)
 
-    def _deployed(self, row: JobRow, outcome: dict[str, Any]) -> list[dict[str, str]]:
-        endpoints = self.store.checkpoint_endpoints(row.id)
+    def _deployed(self, row: JobRow, outcome: TrainingOutcome) -> list[dict[str, str]]:
+        endpoints = self.jobs.outcomes.checkpoint_endpoints(row)
         deployed = [
             {
-                "endpoint": f"{row.parent}/endpoints/{endpoint}",
+                "endpoint": str(EndpointName(row.project, row.location, endpoint)),
                 "deployedModelId": _deployed_id(endpoint),
                 "checkpointId": cp,
             }
             for cp, endpoint in sorted(endpoints.items())
         ]
         main = {
-            "endpoint": f"{row.parent}/endpoints/{row.endpoint_id}",
+            "endpoint": str(EndpointName(row.project, row.location, row.endpoint_id)),
             "deployedModelId": _deployed_id(row.endpoint_id),
             "checkpointId": _deployed_checkpoint(outcome),
         }
@@ -168,7 +179,7 @@ class TunedModels:
         row, checkpoint = None, None
         if endpoint_id.isdigit():
             row = self.store.job_by_endpoint(endpoint_id)
-            if row is None and (found := self.store.checkpoint_endpoint(endpoint_id)) is not None:
+            if row is None and (found := self.jobs.outcomes.checkpoint_endpoint(endpoint_id)) is not None:
                 row, checkpoint = self.store.job(found[0]), found[1]
         if (
             row is None
@@ -176,17 +187,15 @@ class TunedModels:
             or row.location != location
             or not self.registry.succeeded(row)
         ):
-            raise not_found(
-                f"Endpoint projects/{project_number(project)}/locations/{location}/endpoints/{endpoint_id} "
-                "not found."
-            )
-        outcome = {**self.jobs.outcome(row), "exchanges": self.store.exchanges(row.id)}
-        return Serving(row, outcome, checkpoint or _deployed_checkpoint(outcome))
+            name = EndpointName.render(project_number(project), location, endpoint_id)
+            raise not_found(f"Endpoint {name} not found.")
+        outcome = self.jobs.outcome(row)
+        return Serving(row, self.jobs.outcomes.exchanges(row), checkpoint or _deployed_checkpoint(outcome))
 
     def endpoint(self, project: str, location: str, endpoint_id: str) -> dict[str, Any]:
         serving = self.serving(project, location, endpoint_id)
         row = serving.row
-        name = f"{row.parent}/endpoints/{endpoint_id}"
+        name = str(EndpointName(row.project, row.location, endpoint_id))
         when = rfc3339(self.jobs.phase(row).end or row.created)
         deployed_id = _deployed_id(endpoint_id)
         body: dict[str, Any] = {
@@ -197,7 +206,7 @@ class TunedModels:
             "deployedModels": [
                 {
                     "id": deployed_id,
-                    "model": f"{row.parent}/models/{row.model_id}@{row.model_version}",
+                    "model": str(ModelName(row.project, row.location, row.model_id, str(row.model_version))),
                     "modelVersionId": str(row.model_version),
                     "displayName": self.registry.display_name(row),
                     "createTime": when,
@@ -222,10 +231,10 @@ def versioned(body: dict[str, Any], version: str) -> dict[str, Any]:
     return schema.for_version(body, version, "Model")
 
 
-def _deployed_checkpoint(outcome: dict[str, Any]) -> str:
+def _deployed_checkpoint(outcome: TrainingOutcome) -> str:
     """The job's own endpoint serves the last checkpoint, deployed when the job ended; changing the
     model's default checkpoint later changes what the model's name means, not what is deployed."""
-    return checkpoints_of(outcome)[-1][0]
+    return outcome.checkpoints()[-1][0]
 
 
 def _camel(path: str) -> str:

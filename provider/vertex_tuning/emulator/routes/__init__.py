@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import gcs
 from ..calls import ApiRoute, route
-from . import endpoints, jobs, metrics, models
+from . import admin, endpoints, jobs, metrics, models
 
 ROUTES: list[ApiRoute] = [
     *jobs.ROUTES,
@@ -16,4 +16,5 @@ ROUTES: list[ApiRoute] = [
         route(method, pattern, name, handler, query=query, streams_body=streams)
         for method, pattern, name, handler, query, streams in gcs.ROUTE_SPECS
     ),
+    *admin.ROUTES,
 ]

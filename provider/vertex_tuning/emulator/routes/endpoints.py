@@ -8,44 +8,36 @@ from typing import Any
 
 from starlette.responses import StreamingResponse
 
-from ...wire import GenerateContentRequest
-from .. import tuned_model
 from ..calls import LOCATION, Answer, Call, route
-from ..protojson import enums_to_numbers, to_model
+from ..protojson import enums_to_numbers
 from ..services import Services
-from ..tuned_models import Serving
-
-
-def _generation(services: Services, call: Call) -> tuple[GenerateContentRequest, Serving]:
-    request = to_model(GenerateContentRequest, call.read(""), "")
-    serving = services.models.serving(call.project, call.location, call.params["endpoint"])
-    tuned_model.check_request(request)
-    return request, serving
 
 
 def generate(services: Services, call: Call) -> Answer:
-    request, serving = _generation(services, call)
-    return tuned_model.answer(request, serving, services.jobs.clock()).to_json_dict()
+    return services.endpoints.generate(call.project, call.location, call.params["endpoint"], call.read(""))
 
 
 def stream(services: Services, call: Call) -> Answer:
-    request, serving = _generation(services, call)
-    chunks = [c.to_json_dict() for c in tuned_model.stream(request, serving, services.jobs.clock())]
-    if call.query.get("alt") == "sse":
-        return StreamingResponse(_sse(call, chunks), media_type="text/event-stream")
-    return chunks
+    return _streamed(
+        call, services.endpoints.stream(call.project, call.location, call.params["endpoint"], call.read(""))
+    )
 
 
 def count_tokens(services: Services, call: Call) -> Answer:
-    request = to_model(GenerateContentRequest, call.read(""), "")
-    services.models.serving(call.project, call.location, call.params["endpoint"])
-    if not request.contents:
-        raise tuned_model.invalid("contents is required.", "contents")
-    return tuned_model.count_tokens(request)
+    return services.endpoints.count_tokens(
+        call.project, call.location, call.params["endpoint"], call.read("")
+    )
 
 
 def get_endpoint(services: Services, call: Call) -> Answer:
-    return services.models.endpoint(call.project, call.location, call.params["endpoint"])
+    return services.endpoints.get(call.project, call.location, call.params["endpoint"])
+
+
+def _streamed(call: Call, chunks: list[dict[str, Any]]) -> Answer:
+    """The chunks as a JSON array, or as server-sent events when the call asks `alt=sse`."""
+    if call.query.get("alt") == "sse":
+        return StreamingResponse(_sse(call, chunks), media_type="text/event-stream")
+    return chunks
 
 
 async def _sse(call: Call, chunks: list[dict[str, Any]]) -> AsyncIterator[bytes]:

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from ..calls import LOCATION, Answer, Call, route
 from ..services import Services
-from ..tuned_models import read_patch, versioned
 
 
 def get_model(services: Services, call: Call) -> Answer:
-    row = services.models.version(call.project, call.location, call.params["model"])
-    return versioned(services.models.model(row), call.version)
+    return services.models.get(call.project, call.location, call.params["model"], call.version)
 
 
 def patch_model(services: Services, call: Call) -> Answer:
-    changes = read_patch(call.read("model"))
-    row = services.models.version(call.project, call.location, call.params["model"])
-    body = services.models.patch_model(row, changes, call.query.get("updateMask"))
-    return versioned(body, call.version)
+    return services.models.patch(
+        call.project,
+        call.location,
+        call.params["model"],
+        call.read("model"),
+        call.query.get("updateMask"),
+        call.version,
+    )
 
 
 _MODEL = LOCATION + r"/models/(?P<model>[^/:]+)"
