@@ -38,7 +38,8 @@ class MetricPoint:
 
     @classmethod
     def from_wire(cls, point: TimeSeriesDataPoint) -> MetricPoint:
-        return cls(step=point.step, value=point.scalar.value, wall_time=point.wall_time)
+        # The wire keeps an integral value as sent; a metric point is always a float.
+        return cls(step=point.step, value=float(point.scalar.value), wall_time=point.wall_time)
 
 
 def read_metrics(client: VertexClient, job: TuningJob | TuningJobName) -> dict[str, list[MetricPoint]]:

@@ -15,16 +15,33 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..names import TensorboardExperimentName, TensorboardName, TensorboardRunName, TimeSeriesName
+from ..wire import (
+    BatchReadTensorboardTimeSeriesDataResponse,
+    Context,
+    ListContextsResponse,
+    ListTensorboardRunsResponse,
+    ListTensorboardTimeSeriesResponse,
+    ReadTensorboardTimeSeriesDataResponse,
+    Scalar,
+    Tensorboard,
+    TensorboardExperiment,
+    TensorboardRun,
+    TensorboardTimeSeries,
+    TimeSeriesData,
+    TimeSeriesDataPoint,
+    ValueType,
+    WireModel,
+)
 from .lifecycle import Phase, step_times
 from .outcome import TrainingOutcome
-from .resources import experiment_id, experiment_name, project_number, rfc3339
+from .resources import experiment_id, experiment_name, project_number, timestamp
 from .rpc import ApiError, invalid, not_found
 from .store import JobRow
 
 if TYPE_CHECKING:
     from .jobs import JobService
 
-VALUE_TYPES = ["VALUE_TYPE_UNSPECIFIED", "SCALAR", "TENSOR", "BLOB_SEQUENCE"]
+VALUE_TYPES = [member.value for member in ValueType]  # by number, for enum-encoding=int
 TRAIN_SERIES = ("/train_total_loss", "/train_fraction_of_correct_next_step_preds", "/train_num_predictions")
 EVAL_SERIES = ("/eval_total_loss", "/eval_fraction_of_correct_next_step_preds", "/eval_num_predictions")
 RUN_ID = "tuning"
@@ -32,6 +49,8 @@ _SERIES_NAME = re.compile(
     r"projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/tensorboards/(?P<tensorboard>\d+)"
     r"/experiments/(?P<experiment>[a-z0-9-]+)/runs/(?P<run>[a-z0-9-]+)/timeSeries/(?P<series>[a-z0-9-]+)"
 )
+# What a context patch may change besides its metadata, by JSON name: the field it sets.
+_PATCHABLE = {"displayName": "display_name", "description": "description"}
 _CONTEXT_FILTER = re.compile(
     r'\s*(?P<field>schema_title|display_name|parent_contexts)\s*(=|:)\s*"(?P<value>[^"]*)"\s*'
 )
@@ -47,7 +66,7 @@ class Metrics:
     # --- metadata contexts ---------------------------------------------------------------------
 
     def get_context(self, project: str, location: str, context_id: str) -> dict[str, Any]:
-        return self._context(self.jobs.job_by_experiment(project, location, context_id))
+        return answer(self._context(self.jobs.job_by_experiment(project, location, context_id)))
 
     def list_contexts(self, project: str, location: str, filter_text: str) -> dict[str, Any]:
         """The location's experiment contexts; filters on schema_title, display_name, parent_contexts."""
@@ -65,11 +84,11 @@ class Metrics:
                 body = self._context(self.jobs.job_by_experiment(project, location, experiment_id(row)))
             except ApiError:  # a job that has not started has no context yet
                 continue
-            fields = {"schema_title": body["schemaTitle"], "display_name": body["displayName"]}
+            fields = {"schema_title": body.schema_title, "display_name": body.display_name}
             # Tuning experiments are top-level: nothing has them as parent contexts.
             if all(field != "parent_contexts" and fields[field] == value for field, value in wanted):
                 contexts.append(body)
-        return {"contexts": contexts}
+        return answer(ListContextsResponse(contexts=contexts))
 
     def patch_context(
         self, project: str, location: str, context_id: str, changes: dict[str, Any]
@@ -78,21 +97,17 @@ class Metrics:
         key = f"contexts/{experiment_id(row)}"
         patched = self.jobs.store.patch(key)
         metadata = {**patched.get("metadata", {}), **changes.get("metadata", {})}
-        kept: dict[str, Any] = {
-            name: changes[name] for name in ("displayName", "description") if name in changes
-        }
+        kept: dict[str, Any] = {name: changes[name] for name in _PATCHABLE if name in changes}
         self.jobs.store.set_patches({key: {**patched, **kept, "metadata": metadata}})
-        return self._context(row)
+        return answer(self._context(row))
 
-    def _context(self, row: JobRow) -> dict[str, Any]:
+    def _context(self, row: JobRow) -> Context:
         body = context(row, self.jobs.phase(row))
         patched = self.jobs.store.patch(f"contexts/{experiment_id(row)}")
-        if patched:
-            body["metadata"] = {**body["metadata"], **patched.get("metadata", {})}
-            body.update(
-                {key: value for key, value in patched.items() if key in ("displayName", "description")}
-            )
-        return body
+        if not patched:
+            return body
+        kept = {field: patched[name] for name, field in _PATCHABLE.items() if name in patched}
+        return body.model_copy(update={"metadata": {**body.metadata, **patched.get("metadata", {})}, **kept})
 
     # --- TensorBoard ---------------------------------------------------------------------------
 
@@ -105,37 +120,36 @@ class Metrics:
         ]
         if board != location_tensorboard_id(number, location) or not started:
             raise not_found(f"Tensorboard {board} not found.")
-        return tensorboard(number, location, min(started))
+        return answer(tensorboard(number, location, min(started)))
 
     def get_experiment(self, project: str, location: str, board: str, exp_id: str) -> dict[str, Any]:
         row = self._experiment_job(project, location, board, exp_id)
-        return experiment(row, self.jobs.phase(row))
+        return answer(experiment(row, self.jobs.phase(row)))
 
     def list_runs(self, project: str, location: str, board: str, exp_id: str) -> dict[str, Any]:
         row = self._experiment_job(project, location, board, exp_id)
-        return runs(row, self.jobs.phase(row))
+        return answer(runs(row, self.jobs.phase(row)))
 
     def get_run(self, project: str, location: str, board: str, exp_id: str, run_id: str) -> dict[str, Any]:
         row = self._run_job(project, location, board, exp_id, run_id)
-        return run(row, self.jobs.phase(row))
+        return answer(run(row, self.jobs.phase(row)))
 
     def list_time_series(
         self, project: str, location: str, board: str, exp_id: str, run_id: str
     ) -> dict[str, Any]:
         row = self._run_job(project, location, board, exp_id, run_id)
-        return time_series_list(row, self.jobs.phase(row), self.jobs.outcome(row))
+        return answer(time_series_list(row, self.jobs.phase(row), self.jobs.outcome(row)))
 
     def get_time_series(
         self, project: str, location: str, board: str, exp_id: str, run_id: str, series: str
     ) -> dict[str, Any]:
         row = self._run_job(project, location, board, exp_id, run_id)
-        return time_series(row, self.jobs.phase(row), self.jobs.outcome(row), series)
+        return answer(time_series(row, self.jobs.phase(row), self.jobs.outcome(row), series))
 
     def read_time_series(
         self, project: str, location: str, board: str, exp_id: str, run_id: str, series: str
     ) -> dict[str, Any]:
-        row = self._run_job(project, location, board, exp_id, run_id)
-        return read(row, self.jobs.phase(row), self.jobs.outcome(row), series, self.jobs.clock())
+        return answer(self._read(project, location, board, exp_id, run_id, series))
 
     def batch_read(self, project: str, location: str, board: str, names: list[str]) -> dict[str, Any]:
         """Several series of one TensorBoard at once, named in full by repeated `timeSeries`."""
@@ -148,11 +162,15 @@ class Metrics:
                 raise invalid(
                     f"time_series {name!r} is not a time series of this TensorBoard.", "time_series"
                 )
-            one = self.read_time_series(
-                project, location, board, found["experiment"], found["run"], found["series"]
-            )
-            data.append(one["timeSeriesData"])
-        return {"timeSeriesData": data}
+            one = self._read(project, location, board, found["experiment"], found["run"], found["series"])
+            data.append(one.time_series_data)
+        return answer(BatchReadTensorboardTimeSeriesDataResponse(time_series_data=data))
+
+    def _read(
+        self, project: str, location: str, board: str, exp_id: str, run_id: str, series: str
+    ) -> ReadTensorboardTimeSeriesDataResponse:
+        row = self._run_job(project, location, board, exp_id, run_id)
+        return read(row, self.jobs.phase(row), self.jobs.outcome(row), series, self.jobs.clock())
 
     def _experiment_job(self, project: str, location: str, board: str, exp_id: str) -> JobRow:
         row = self.jobs.job_by_experiment(project, location, exp_id)
@@ -163,6 +181,14 @@ class Metrics:
         row = self._experiment_job(project, location, board, exp_id)
         check_run(row, run_id)
         return row
+
+
+def answer(message: WireModel) -> dict[str, Any]:
+    """The message's proto3 JSON (camelCase, int64 as strings, timestamps), keeping the empty lists
+    these answers have always carried (`{"contexts": []}`, `"values": []`) that `to_json_dict`
+    would leave out, so the bytes stay what Google's clients were tested against."""
+    body: dict[str, Any] = message.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return body
 
 
 def tensorboard_id(row: JobRow) -> str:
@@ -197,84 +223,85 @@ def check_run(row: JobRow, run: str) -> None:
         raise not_found(f"TensorboardRun {run} not found in experiment {experiment_id(row)}.")
 
 
-def context(row: JobRow, phase: Phase) -> dict[str, Any]:
+def context(row: JobRow, phase: Phase) -> Context:
     assert phase.start is not None
-    return {
-        "name": experiment_name(row),
-        "displayName": experiment_id(row),
-        "etag": str(row.seq),
-        "schemaTitle": "system.Experiment",
-        "schemaVersion": "0.0.1",
-        "metadata": {
-            "backing_tensorboard_resource": str(tensorboard_name(row)),
-            "experiment_deleted": False,
-        },
-        "createTime": rfc3339(phase.start),
-        "updateTime": rfc3339(phase.start),
-    }
+    return Context(
+        name=experiment_name(row),
+        display_name=experiment_id(row),
+        etag=str(row.seq),
+        schema_title="system.Experiment",
+        schema_version="0.0.1",
+        metadata={"backing_tensorboard_resource": str(tensorboard_name(row)), "experiment_deleted": False},
+        create_time=timestamp(phase.start),
+        update_time=timestamp(phase.start),
+    )
 
 
-def tensorboard(project_number: str, location: str, first_start: float) -> dict[str, Any]:
+def tensorboard(project_number: str, location: str, first_start: float) -> Tensorboard:
     """The location's TensorBoard, created when its first tuning job started."""
     tb_id = location_tensorboard_id(project_number, location)
-    when = rfc3339(first_start)
-    return {
-        "name": str(TensorboardName(project_number, location, tb_id)),
-        "displayName": "Default TensorBoard for tuning jobs",
-        "blobStoragePathPrefix": f"cloud-ai-platform-{tb_id}",
-        "isDefault": True,
-        "etag": tb_id[-8:],
-        "createTime": when,
-        "updateTime": when,
-    }
+    when = timestamp(first_start)
+    return Tensorboard(
+        name=str(TensorboardName(project_number, location, tb_id)),
+        display_name="Default TensorBoard for tuning jobs",
+        blob_storage_path_prefix=f"cloud-ai-platform-{tb_id}",
+        is_default=True,
+        etag=tb_id[-8:],
+        create_time=when,
+        update_time=when,
+    )
 
 
-def experiment(row: JobRow, phase: Phase) -> dict[str, Any]:
+def experiment(row: JobRow, phase: Phase) -> TensorboardExperiment:
     assert phase.start is not None
-    when = rfc3339(phase.start)
-    return {
-        "name": str(TensorboardExperimentName(tensorboard_name(row), experiment_id(row))),
-        "displayName": experiment_id(row),
-        "source": "vertex-ai-tuning",
-        "etag": str(row.seq),
-        "createTime": when,
-        "updateTime": when,
-    }
+    when = timestamp(phase.start)
+    return TensorboardExperiment(
+        name=str(TensorboardExperimentName(tensorboard_name(row), experiment_id(row))),
+        display_name=experiment_id(row),
+        source="vertex-ai-tuning",
+        etag=str(row.seq),
+        create_time=when,
+        update_time=when,
+    )
 
 
-def run(row: JobRow, phase: Phase) -> dict[str, Any]:
+def run(row: JobRow, phase: Phase) -> TensorboardRun:
     assert phase.start is not None
-    when = rfc3339(phase.start)
-    return {"name": str(run_name(row)), "displayName": RUN_ID, "createTime": when, "updateTime": when}
+    when = timestamp(phase.start)
+    return TensorboardRun(name=str(run_name(row)), display_name=RUN_ID, create_time=when, update_time=when)
 
 
-def runs(row: JobRow, phase: Phase) -> dict[str, Any]:
-    return {"tensorboardRuns": [run(row, phase)]}
+def runs(row: JobRow, phase: Phase) -> ListTensorboardRunsResponse:
+    return ListTensorboardRunsResponse(tensorboard_runs=[run(row, phase)])
 
 
 def series_names(outcome: TrainingOutcome) -> tuple[str, ...]:
     return TRAIN_SERIES + (EVAL_SERIES if outcome.validation else ())
 
 
-def time_series_list(row: JobRow, phase: Phase, outcome: TrainingOutcome) -> dict[str, Any]:
-    return {"tensorboardTimeSeries": [_series(row, phase, display) for display in series_names(outcome)]}
+def time_series_list(
+    row: JobRow, phase: Phase, outcome: TrainingOutcome
+) -> ListTensorboardTimeSeriesResponse:
+    return ListTensorboardTimeSeriesResponse(
+        tensorboard_time_series=[_series(row, phase, display) for display in series_names(outcome)]
+    )
 
 
-def time_series(row: JobRow, phase: Phase, outcome: TrainingOutcome, wanted: str) -> dict[str, Any]:
+def time_series(row: JobRow, phase: Phase, outcome: TrainingOutcome, wanted: str) -> TensorboardTimeSeries:
     return _series(row, phase, _display(outcome, wanted))
 
 
-def _series(row: JobRow, phase: Phase, display: str) -> dict[str, Any]:
+def _series(row: JobRow, phase: Phase, display: str) -> TensorboardTimeSeries:
     assert phase.start is not None
-    when = rfc3339(phase.start)
-    return {
-        "name": str(TimeSeriesName(run_name(row), series_id(display))),
-        "displayName": display,
-        "valueType": "SCALAR",
-        "pluginName": "scalars",
-        "createTime": when,
-        "updateTime": when,
-    }
+    when = timestamp(phase.start)
+    return TensorboardTimeSeries(
+        name=str(TimeSeriesName(run_name(row), series_id(display))),
+        display_name=display,
+        value_type=ValueType.SCALAR,
+        plugin_name="scalars",
+        create_time=when,
+        update_time=when,
+    )
 
 
 def _display(outcome: TrainingOutcome, wanted: str) -> str:
@@ -284,19 +311,20 @@ def _display(outcome: TrainingOutcome, wanted: str) -> str:
     return by_id[wanted]
 
 
-def read(row: JobRow, phase: Phase, outcome: TrainingOutcome, wanted: str, now: float) -> dict[str, Any]:
+def read(
+    row: JobRow, phase: Phase, outcome: TrainingOutcome, wanted: str, now: float
+) -> ReadTensorboardTimeSeriesDataResponse:
     """`:read` of one series: every point recorded by `now`."""
     display = _display(outcome, wanted)
-    return {
-        "timeSeriesData": {
-            "tensorboardTimeSeriesId": wanted,
-            "valueType": "SCALAR",
-            "values": [
-                {"step": str(step), "wallTime": rfc3339(when), "scalar": {"value": value}}
-                for step, when, value in points(row, phase, outcome, display, now)
-            ],
-        }
-    }
+    values = [
+        TimeSeriesDataPoint(step=step, wall_time=timestamp(when), scalar=Scalar(value=value))
+        for step, when, value in points(row, phase, outcome, display, now)
+    ]
+    return ReadTensorboardTimeSeriesDataResponse(
+        time_series_data=TimeSeriesData(
+            tensorboard_time_series_id=wanted, value_type=ValueType.SCALAR, values=values
+        )
+    )
 
 
 def points(
