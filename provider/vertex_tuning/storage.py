@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from .errors import NotFoundError
 from .names import GcsObjectName
+from .wire import StorageObject
 
 if TYPE_CHECKING:
     from .client import VertexClient
@@ -69,8 +70,9 @@ def download_object(client: VertexClient, gcs_object: GcsObjectName) -> bytes:
     )
 
 
-def upload_object(client: VertexClient, gcs_object: GcsObjectName, source: Path) -> None:
-    """A media upload of a local file; safe to repeat, so retried like a read."""
+def upload_object(client: VertexClient, gcs_object: GcsObjectName, source: Path) -> StorageObject:
+    """A media upload of a local file, safe to repeat (so retried like a read); the stored object's
+    metadata as Cloud Storage answers it."""
 
     def chunks() -> Iterator[bytes]:
         with source.open("rb") as stream:
@@ -84,4 +86,4 @@ def upload_object(client: VertexClient, gcs_object: GcsObjectName, source: Path)
         content=chunks,
         headers={"Content-Type": "application/jsonl", "Content-Length": str(source.stat().st_size)},
     )
-    client.request(call)
+    return StorageObject.model_validate(client.request(call))

@@ -23,6 +23,7 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..wire import StorageObject
 from .rpc import ApiError, invalid, not_found
 from .storage import DataDir, StorageError
 
@@ -54,30 +55,30 @@ def _object_uri(data: DataDir, bucket: str, name: str) -> Path:
         raise invalid(f"Invalid object name: {error}") from None
 
 
-def _metadata(bucket: str, name: str, path: Path) -> dict[str, Any]:
+def _metadata(bucket: str, name: str, path: Path) -> StorageObject:
     digest = hashlib.md5(usedforsecurity=False)
     with path.open("rb") as stream:
         while chunk := stream.read(_HASH_CHUNK):
             digest.update(chunk)
     stat = path.stat()
-    modified = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    generation = str(stat.st_mtime_ns // 1000)
-    return {
-        "kind": "storage#object",
-        "id": f"{bucket}/{name}/{generation}",
-        "name": name,
-        "bucket": bucket,
-        "generation": generation,
-        "size": str(stat.st_size),
-        "md5Hash": base64.b64encode(digest.digest()).decode(),
-        "contentType": "application/octet-stream",
-        "timeCreated": modified,
-        "updated": modified,
-    }
+    modified = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc)
+    generation = stat.st_mtime_ns // 1000
+    return StorageObject(
+        kind="storage#object",
+        id=f"{bucket}/{name}/{generation}",
+        name=name,
+        bucket=bucket,
+        generation=generation,
+        size=stat.st_size,
+        md5_hash=base64.b64encode(digest.digest()).decode(),
+        content_type="application/octet-stream",
+        time_created=modified,
+        updated=modified,
+    )
 
 
-def _json(body: dict[str, Any]) -> Response:
-    return Response(json.dumps(body), media_type="application/json; charset=UTF-8")
+def _json(metadata: StorageObject) -> Response:
+    return Response(json.dumps(metadata.to_json_dict()), media_type="application/json; charset=UTF-8")
 
 
 def get_object(emulator: _Emulator, call: _Call) -> Response:

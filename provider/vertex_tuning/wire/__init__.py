@@ -2,8 +2,9 @@
 
 Pydantic models of the JSON the Vertex AI REST API exchanges, one module per concern: `proto`
 (proto3 JSON rules: the base model, int64, timestamps, enums that keep unknown values,
-google.rpc.Status), `jobs` (TuningJob and what it holds), `content` (generateContent) and `metrics`
-(the Experiment context and TensorBoard series behind a job's training metrics). Everything is
+google.rpc.Status), `jobs` (TuningJob and what it holds), `content` (generateContent), `metrics`
+(the Experiment context and TensorBoard series behind a job's training metrics) and `storage` (a
+Cloud Storage object's metadata). Everything is
 re-exported here, so `wire.TuningJob` and `from vertex_tuning.wire import X` keep working.
 """
 
@@ -92,6 +93,7 @@ from .proto import (
     Timestamp,
     WireModel,
 )
+from .storage import StorageObject
 
 __all__ = [
     "STRICT",
@@ -146,6 +148,7 @@ __all__ = [
     "SafetySetting",
     "Scalar",
     "Status",
+    "StorageObject",
     "SupervisedHyperParameters",
     "SupervisedTuningDataStats",
     "SupervisedTuningSpec",
