@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from client_fakes import JOB_NAME, LOCATION, PROJECT, ClientFactory, Recorder, job_json
+from client_fakes import JOB_NAME, LOCATION, PROJECT, ClientFactory, job_json
+from support.recorder import Recorder
 from typer.testing import CliRunner
 
 from vertex_tuning import wire

@@ -12,7 +12,8 @@ import google.auth
 import google.auth.exceptions
 import httpx
 import pytest
-from client_fakes import CANARY_TOKEN, JOB_NAME, FakeCredentials, job_json
+from client_fakes import JOB_NAME, job_json
+from support.credentials import CANARY_TOKEN, FakeCredentials
 from google.auth import impersonated_credentials
 
 from vertex_tuning.auth import CLOUD_PLATFORM_SCOPE, GoogleAuth

@@ -1,4 +1,4 @@
-"""Issue 4, item 9: property-based fuzzing of check over every input.
+"""Property-based fuzzing of check over every input.
 
 Check never raises and never touches the network; it reports each problem under the name of the
 input that has it, all at once; and each reason is a sentence a user can act on. Two properties:

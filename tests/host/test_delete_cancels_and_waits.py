@@ -1,4 +1,4 @@
-"""Issue 4, item 8: delete while RUNNING, while CANCELLING, after success, after 404.
+"""Delete while RUNNING, while CANCELLING, after success, after 404.
 
 A running job is cancelled once and waited until terminal; a cancelling one is only waited for; a
 finished one is left alone (its model and endpoint remain); a job that is gone is fine. Deleting

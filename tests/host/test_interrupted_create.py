@@ -1,4 +1,4 @@
-"""Issue 4, items 1 and 2: a create interrupted after the service committed the job.
+"""A create interrupted after the service committed the job.
 
 The answer to the POST is lost, the provider host is SIGKILLed while it waits, or the wait's
 deadline runs out: in every case the service holds exactly one job, and the next create (a new

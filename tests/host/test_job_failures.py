@@ -1,4 +1,4 @@
-"""Issue 4, item 5: a job that fails, is cancelled out of band, or never leaves PENDING.
+"""A job that fails, is cancelled out of band, or never leaves PENDING.
 
 Create raises an error that names the job, quotes the service and says what to do next; no job of
 ours is left running; and once the user fixes the cause, the next create makes a new job (a failed

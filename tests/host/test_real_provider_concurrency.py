@@ -1,4 +1,4 @@
-"""Decision 8 with the real provider: many TuningJobs wait at once in one stock host process.
+"""Many TuningJobs wait at once in one stock host process (design decision 8, real provider).
 
 Proven by what the emulator holds (jobs created and not finished while every create is still
 waiting), never by timing."""

@@ -1,4 +1,4 @@
-"""Issue 4, item 10: hostile names, where bearer tokens go, canary leaks, and the emulator's reach.
+"""Hostile names, where bearer tokens go, canary leaks, and the emulator's reach.
 
 Every provider host here runs with `host_shim` loaded: it records each connection and HTTP
 request before it is sent, hands out Application Default Credentials whose token is a canary, and

@@ -1,4 +1,4 @@
-"""Issue 4, items 6 and 7: which job a create may adopt.
+"""Which job a create may adopt: only its own resource's, never the one it replaces.
 
 Changed `triggers` or `pulumi up --replace` make a new job, never the one being replaced; two
 resources with identical inputs but different names, or the same resource in two stacks, never

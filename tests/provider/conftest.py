@@ -7,7 +7,8 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from provider_fakes import FakeJobClient, VirtualClock
+from provider_fakes import FakeJobClient
+from support.clock import VirtualClock
 
 from support.emulator import emulator, emulator_process
 from support.provider_host import provider_host

@@ -6,7 +6,8 @@ from __future__ import annotations
 from itertools import pairwise
 
 import httpx
-from provider_fakes import FakeJobClient, VirtualClock
+from provider_fakes import FakeJobClient
+from support.clock import VirtualClock
 
 from vertex_tuning import progress, wire
 from vertex_tuning.client import RetryNotice, RetryPolicy, VertexClient

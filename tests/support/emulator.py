@@ -142,20 +142,6 @@ def schema_checked_client() -> httpx.Client:
     return httpx.Client(timeout=30, event_hooks={"response": [check_api_response]})
 
 
-class FakeClock:
-    """A settable clock for `JobService(clock=...)`: seconds since the epoch."""
-
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.start = self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def at(self, offset: float) -> FakeClock:
-        self.now = self.start + offset
-        return self
-
-
 def create_with_service(service: JobService, **spec: object) -> TuningJob:
     """Create a job on `gs://b/train.jsonl` straight through a JobService (no HTTP)."""
     body = {
