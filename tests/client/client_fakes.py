@@ -14,6 +14,7 @@ PROJECT = "tuning-proj"
 LOCATION = "us-central1"
 JOB_NAME = f"projects/{PROJECT}/locations/{LOCATION}/tuningJobs/123"
 
+
 def api_error(code: int, status: str, message: str = "nope", **headers: str) -> httpx.Response:
     return httpx.Response(
         code, headers=headers, json={"error": {"code": code, "message": message, "status": status}}

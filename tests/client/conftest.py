@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 from client_fakes import LOCATION, PROJECT, ClientFactory
+
 from support.clock import VirtualClock
 from support.credentials import FakeCredentials
-from support.recorder import Recorder
-
 from support.emulator import emulator  # noqa: F401  (the emulator fixture)
+from support.recorder import Recorder
 from vertex_tuning.client import RetryPolicy, VertexClient
 from vertex_tuning.settings import Settings
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 from client_fakes import JOB_NAME, LOCATION, PROJECT, ClientFactory, job_json
-from support.recorder import Recorder
 
+from support.recorder import Recorder
 from vertex_tuning import client as client_module
 from vertex_tuning.client import build_filter
 from vertex_tuning.errors import InvalidNameError, VertexTuningError

@@ -13,9 +13,9 @@ import google.auth.exceptions
 import httpx
 import pytest
 from client_fakes import JOB_NAME, job_json
-from support.credentials import CANARY_TOKEN, FakeCredentials
 from google.auth import impersonated_credentials
 
+from support.credentials import CANARY_TOKEN, FakeCredentials
 from vertex_tuning.auth import CLOUD_PLATFORM_SCOPE, GoogleAuth
 from vertex_tuning.client import VertexClient
 from vertex_tuning.errors import ConfigurationError

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from support.clock import VirtualClock
-from support.credentials import FakeCredentials
 
 import vertex_tuning
+from support.clock import VirtualClock
+from support.credentials import FakeCredentials
 from support.discovery import assert_matches_schema
 from support.emulator import PROJECT, InProcessEmulator, free_port, sample_dataset, sample_examples
 from vertex_tuning.client import RetryPolicy, VertexClient
@@ -64,7 +64,9 @@ def make_client(
 
 
 @pytest.fixture
-def client(emulator: InProcessEmulator, wire: RecordingTransport, clock: VirtualClock) -> Iterator[VertexClient]:
+def client(
+    emulator: InProcessEmulator, wire: RecordingTransport, clock: VirtualClock
+) -> Iterator[VertexClient]:
     with make_client(emulator.host_port, wire, clock) as created:
         yield created
 

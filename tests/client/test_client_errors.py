@@ -8,8 +8,8 @@ import pickle
 import httpx
 import pytest
 from client_fakes import JOB_NAME, ClientFactory, api_error
-from support.recorder import Recorder
 
+from support.recorder import Recorder
 from vertex_tuning import errors
 from vertex_tuning.errors import (
     ERROR_CLASSES,

@@ -12,9 +12,9 @@ from email.utils import format_datetime
 import httpx
 import pytest
 from client_fakes import JOB_NAME, LOCATION, PROJECT, ClientFactory, api_error, job_json
+
 from support.clock import VirtualClock
 from support.recorder import Recorder
-
 from vertex_tuning.client import RetryPolicy
 from vertex_tuning.errors import (
     AmbiguousCreateError,

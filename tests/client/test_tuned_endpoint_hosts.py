@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 from client_fakes import PROJECT, ClientFactory
-from support.recorder import Recorder
 
+from support.recorder import Recorder
 from vertex_tuning import wire
 
 ANSWER = {"candidates": [{"content": {"role": "model", "parts": [{"text": "hi"}]}, "finishReason": "STOP"}]}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from support.discovery import assert_error_envelope, assert_matches_schema
 from support.clock import WALL_CLOCK_START, VirtualClock
+from support.discovery import assert_error_envelope, assert_matches_schema
 from support.emulator import FAST_JOB_SECONDS, create_with_service, sample_dataset
 from vertex_tuning.emulator import metrics
 from vertex_tuning.emulator.jobs import JobService

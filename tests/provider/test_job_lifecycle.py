@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from provider_fakes import FakeJobClient
-from support.clock import VirtualClock
 
+from support.clock import VirtualClock
 from vertex_tuning import wire
 from vertex_tuning.errors import TransportError
 from vertex_tuning.lifecycle import Lifecycle, TuningJobFailedError, WaitTimeoutError

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from support.clock import VirtualClock
 
+from support.clock import VirtualClock
 from vertex_tuning.polling import DEFAULT_POLICY, PollPolicy
 
 

@@ -7,8 +7,8 @@ from itertools import pairwise
 
 import httpx
 from provider_fakes import FakeJobClient
-from support.clock import VirtualClock
 
+from support.clock import VirtualClock
 from vertex_tuning import progress, wire
 from vertex_tuning.client import RetryNotice, RetryPolicy, VertexClient
 from vertex_tuning.errors import TransportError
