@@ -34,10 +34,9 @@ def _jobs_waiting(emulator: InProcessEmulator, deployment: Deployment, count: in
     emulator.write_object(TRAINING_URI, sample_dataset())
     emulator.admin.set_job_seconds(3600)
     names = [f"job-{index}" for index in range(count)]
-    creates = [
-        deployment.create_in_background(deployment.check(_inputs(name), name=name), name=name)
-        for name in names
-    ]
+    # Every check first: in a host held to four workers, a check queues behind four waiting creates.
+    checked = {name: deployment.check(_inputs(name), name=name) for name in names}
+    creates = [deployment.create_in_background(inputs, name=name) for name, inputs in checked.items()]
     jobs = _settled_job_count(emulator, at_most=count)
     assert not any(create.done for create in creates), "a create returned while its job was running"
     deployment.kill()  # ends the waits, as when the engine stops the host; the jobs keep running
