@@ -137,10 +137,10 @@ def test_new_wait_timeout_is_an_in_place_update(deployment: Deployment, emulator
 def test_create_after_an_interrupted_run_adopts_the_job(emulator: InProcessEmulator) -> None:
     """A new host process (the last one was killed) with the same inputs: no old resource, so adopt."""
     config = {"vertex-tuning:project": PROJECT}
-    first = Deployment(emulator, config=config)
-    inputs = first.check(program_inputs(emulator))
-    job_id, _ = first.create(inputs)
-    first.kill()
+    with Deployment(emulator, config=config) as first:
+        inputs = first.check(program_inputs(emulator))
+        job_id, _ = first.create(inputs)
+        first.kill()
 
     with Deployment(emulator, config=config) as second:
         adopted_id, outs = second.create(inputs)
