@@ -63,29 +63,8 @@ def main() -> None:
         finally:
             emulator.close()
             server.stop()
-    rows, runs = [], []
-    for count in COUNTS:
-        ours, stock = wall[MODES[0]][count], wall["stock"][count]
-        run = {
-            "n": count,
-            "this_s": round(ours, 2),
-            "stock_s": round(stock, 2),
-            "this_ratio_to_n1": harness.ratio(ours, wall[MODES[0]][1]),
-            "stock_ratio_to_n1": harness.ratio(stock, wall["stock"][1]),
-            "stock_over_this": harness.ratio(stock, ours),
-        }
-        runs.append(run)
-        rows.append(
-            [
-                count,
-                f"{ours:.1f}",
-                f"{run['this_ratio_to_n1']:g}x",
-                f"{stock:.1f}",
-                f"{run['stock_ratio_to_n1']:g}x",
-                f"{run['stock_over_this']:g}x",
-            ]
-        )
-    headers = ["N", "this provider (s)", "vs N=1", "stock host (s)", "vs N=1", "stock / this"]
+    rows, runs = harness.versus_stock(wall, MODES[0], "this", COUNTS, ".1f")
+    headers = harness.VERSUS_STOCK_HEADERS
     notes = [
         f"Real `pulumi up`, emulator jobs of {options.job_seconds:g} s, one stack per cell.",
         f"`pulumi preview` of {PREVIEW_COUNT} new TuningJobs: {preview_s:.1f} s.",

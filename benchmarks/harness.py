@@ -107,3 +107,37 @@ def median_seconds(action: Callable[[], object], repeat: int) -> float:
 
 def ratio(value: float, base: float) -> float:
     return round(value / base, 2) if base else float("nan")
+
+
+VERSUS_STOCK_HEADERS = ["N", "this provider (s)", "vs N=1", "stock host (s)", "vs N=1", "stock / this"]
+
+
+def versus_stock(
+    wall: dict[str, dict[int, float]], ours: str, key: str, counts: Sequence[int], seconds_format: str
+) -> tuple[list[list[object]], list[dict[str, Any]]]:
+    """The table rows and JSON runs of an N-at-once benchmark: mode `ours` (named `key` in the JSON)
+    against "stock" for each N, each also as a ratio to its own N=1 time."""
+    rows: list[list[object]] = []
+    runs: list[dict[str, Any]] = []
+    for count in counts:
+        mine, stock = wall[ours][count], wall["stock"][count]
+        run: dict[str, Any] = {
+            "n": count,
+            f"{key}_s": round(mine, 2),
+            "stock_s": round(stock, 2),
+            f"{key}_ratio_to_n1": ratio(mine, wall[ours][1]),
+            "stock_ratio_to_n1": ratio(stock, wall["stock"][1]),
+            f"stock_over_{key}": ratio(stock, mine),
+        }
+        runs.append(run)
+        rows.append(
+            [
+                count,
+                format(mine, seconds_format),
+                f"{run[f'{key}_ratio_to_n1']:g}x",
+                format(stock, seconds_format),
+                f"{run['stock_ratio_to_n1']:g}x",
+                f"{run[f'stock_over_{key}']:g}x",
+            ]
+        )
+    return rows, runs

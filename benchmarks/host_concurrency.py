@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import harness
 from support.provider_host import ProviderHost
@@ -63,29 +62,8 @@ def main() -> None:
             for count in COUNTS:
                 wall[mode][count] = run_stack(load, count, widened=mode == "widened")
         check_s = {mode: check_while_waiting(load, widened=mode == "widened") for mode in MODES}
-    rows, runs = [], []
-    for count in COUNTS:
-        ours, stock = wall["widened"][count], wall["stock"][count]
-        run: dict[str, Any] = {
-            "n": count,
-            "widened_s": round(ours, 2),
-            "stock_s": round(stock, 2),
-            "widened_ratio_to_n1": harness.ratio(ours, wall["widened"][1]),
-            "stock_ratio_to_n1": harness.ratio(stock, wall["stock"][1]),
-            "stock_over_widened": harness.ratio(stock, ours),
-        }
-        runs.append(run)
-        rows.append(
-            [
-                count,
-                f"{ours:.2f}",
-                f"{run['widened_ratio_to_n1']:g}x",
-                f"{stock:.2f}",
-                f"{run['stock_ratio_to_n1']:g}x",
-                f"{run['stock_over_widened']:g}x",
-            ]
-        )
-    headers = ["N", "this provider (s)", "vs N=1", "stock host (s)", "vs N=1", "stock / this"]
+    rows, runs = harness.versus_stock(wall, "widened", "widened", COUNTS, ".2f")
+    headers = harness.VERSUS_STOCK_HEADERS
     notes = [
         f"Workload: {load.kind} provider, jobs of {load.job_seconds:g} s, one fresh host per cell.",
         f"A Check of one more resource while 8 creates wait: {check_s['widened'] * 1000:.1f} ms with this "

@@ -6,9 +6,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
-from client_fakes import LOCATION, PROJECT, ClientFactory, FakeClock, FakeCredentials, Recorder
+from client_fakes import LOCATION, PROJECT, ClientFactory
 
+from support.clock import VirtualClock
+from support.credentials import FakeCredentials
 from support.emulator import emulator  # noqa: F401  (the emulator fixture)
+from support.recorder import Recorder
 from vertex_tuning.client import RetryPolicy, VertexClient
 from vertex_tuning.settings import Settings
 
@@ -19,8 +22,8 @@ def recorder() -> Recorder:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> VirtualClock:
+    return VirtualClock()
 
 
 @pytest.fixture
@@ -30,7 +33,7 @@ def credentials() -> FakeCredentials:
 
 @pytest.fixture
 def make_client(
-    recorder: Recorder, clock: FakeClock, credentials: FakeCredentials
+    recorder: Recorder, clock: VirtualClock, credentials: FakeCredentials
 ) -> Iterable[ClientFactory]:
     """Build a client on the recorder: keyword arguments are Settings fields, `retry` a RetryPolicy."""
     made: list[VertexClient] = []

@@ -10,9 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from client_fakes import JOB_NAME, LOCATION, PROJECT, ClientFactory, Recorder, job_json
+from client_fakes import JOB_NAME, LOCATION, PROJECT, ClientFactory, job_json
 from typer.testing import CliRunner
 
+from support.recorder import Recorder
 from vertex_tuning import wire
 from vertex_tuning.cli import app, register_commands
 from vertex_tuning.client import VertexClient

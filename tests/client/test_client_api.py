@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from client_fakes import JOB_NAME, LOCATION, PROJECT, ClientFactory, Recorder, job_json
+from client_fakes import JOB_NAME, LOCATION, PROJECT, ClientFactory, job_json
 
+from support.recorder import Recorder
 from vertex_tuning import api
 from vertex_tuning.api import build_filter
 from vertex_tuning.errors import InvalidNameError, VertexTuningError

@@ -12,9 +12,10 @@ import google.auth
 import google.auth.exceptions
 import httpx
 import pytest
-from client_fakes import CANARY_TOKEN, JOB_NAME, FakeCredentials, job_json
+from client_fakes import JOB_NAME, job_json
 from google.auth import impersonated_credentials
 
+from support.credentials import CANARY_TOKEN, FakeCredentials
 from vertex_tuning.auth import CLOUD_PLATFORM_SCOPE, GoogleAuth
 from vertex_tuning.client import VertexClient
 from vertex_tuning.errors import ConfigurationError

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from client_fakes import FakeClock, FakeCredentials
 
 import vertex_tuning
+from support.clock import VirtualClock
+from support.credentials import FakeCredentials
 from support.discovery import assert_matches_schema
 from support.emulator import PROJECT, InProcessEmulator, free_port, sample_dataset, sample_examples
 from vertex_tuning.client import RetryPolicy, VertexClient
@@ -49,13 +50,8 @@ def wire() -> RecordingTransport:
     return RecordingTransport()
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
 def make_client(
-    emulator_host: str, transport: httpx.BaseTransport, clock: FakeClock, **settings: str
+    emulator_host: str, transport: httpx.BaseTransport, clock: VirtualClock, **settings: str
 ) -> VertexClient:
     return VertexClient(
         Settings(project=PROJECT, location=LOCATION, emulator_host=emulator_host, **settings),  # type: ignore[arg-type]
@@ -68,7 +64,9 @@ def make_client(
 
 
 @pytest.fixture
-def client(emulator: InProcessEmulator, wire: RecordingTransport, clock: FakeClock) -> Iterator[VertexClient]:
+def client(
+    emulator: InProcessEmulator, wire: RecordingTransport, clock: VirtualClock
+) -> Iterator[VertexClient]:
     with make_client(emulator.host_port, wire, clock) as created:
         yield created
 
@@ -225,7 +223,7 @@ def test_service_errors_arrive_typed(emulator: InProcessEmulator, client: Vertex
 
 
 def test_error_bursts_are_ridden_out_honouring_retry_after(
-    emulator: InProcessEmulator, client: VertexClient, clock: FakeClock
+    emulator: InProcessEmulator, client: VertexClient, clock: VirtualClock
 ) -> None:
     created = client.create_tuning_job(LocationName(PROJECT, LOCATION), tuning_job(emulator))
     assert created.name is not None
@@ -267,7 +265,7 @@ def test_script_functions_take_settings_from_the_environment(
 
 
 def test_the_v1beta1_api_version_is_used_in_paths(
-    emulator: InProcessEmulator, wire: RecordingTransport, clock: FakeClock
+    emulator: InProcessEmulator, wire: RecordingTransport, clock: VirtualClock
 ) -> None:
     name = emulator.create_job()["name"]
     with make_client(emulator.host_port, wire, clock, api_version="v1beta1") as beta:
@@ -276,7 +274,7 @@ def test_the_v1beta1_api_version_is_used_in_paths(
 
 
 def test_nothing_listening_is_a_transport_error_and_a_create_that_never_connected_is_not_ambiguous(
-    wire: RecordingTransport, clock: FakeClock
+    wire: RecordingTransport, clock: VirtualClock
 ) -> None:
     with make_client(f"127.0.0.1:{free_port()}", wire, clock) as client:
         with pytest.raises(TransportError) as lost:

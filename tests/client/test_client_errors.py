@@ -7,8 +7,9 @@ import pickle
 
 import httpx
 import pytest
-from client_fakes import JOB_NAME, ClientFactory, Recorder, api_error
+from client_fakes import JOB_NAME, ClientFactory, api_error
 
+from support.recorder import Recorder
 from vertex_tuning import errors
 from vertex_tuning.errors import (
     ERROR_CLASSES,

@@ -11,8 +11,10 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
-from client_fakes import JOB_NAME, LOCATION, PROJECT, ClientFactory, FakeClock, Recorder, api_error, job_json
+from client_fakes import JOB_NAME, LOCATION, PROJECT, ClientFactory, api_error, job_json
 
+from support.clock import VirtualClock
+from support.recorder import Recorder
 from vertex_tuning.client import RetryPolicy
 from vertex_tuning.errors import (
     AmbiguousCreateError,
@@ -40,7 +42,7 @@ def create(make_client: ClientFactory, **retry: float) -> TuningJob:
 
 @pytest.mark.parametrize("code,status", [(429, "RESOURCE_EXHAUSTED"), (503, "UNAVAILABLE")])
 def test_get_retries_429_and_503_waiting_as_retry_after_says(
-    make_client: ClientFactory, recorder: Recorder, clock: FakeClock, code: int, status: str
+    make_client: ClientFactory, recorder: Recorder, clock: VirtualClock, code: int, status: str
 ) -> None:
     recorder.script(
         api_error(code, status, **{"Retry-After": "7"}),
@@ -56,7 +58,7 @@ def test_get_retries_429_and_503_waiting_as_retry_after_says(
 
 
 def test_retry_after_as_an_http_date_is_honoured_and_capped(
-    make_client: ClientFactory, recorder: Recorder, clock: FakeClock
+    make_client: ClientFactory, recorder: Recorder, clock: VirtualClock
 ) -> None:
     far_future = format_datetime(datetime.now(timezone.utc) + timedelta(days=1), usegmt=True)
     past = format_datetime(datetime.now(timezone.utc) - timedelta(hours=1), usegmt=True)
@@ -73,7 +75,7 @@ def test_retry_after_as_an_http_date_is_honoured_and_capped(
 
 @pytest.mark.parametrize("header", ["nan", "soon", "", "-5"])
 def test_unusable_retry_after_values_fall_back_to_backoff_or_zero(
-    make_client: ClientFactory, recorder: Recorder, clock: FakeClock, header: str
+    make_client: ClientFactory, recorder: Recorder, clock: VirtualClock, header: str
 ) -> None:
     recorder.script(api_error(503, "UNAVAILABLE", **{"Retry-After": header}), OK_JOB)
 
@@ -90,7 +92,7 @@ def test_unusable_retry_after_values_fall_back_to_backoff_or_zero(
     [(500, InternalError), (502, UnavailableError), (503, UnavailableError), (504, DeadlineExceededError)],
 )
 def test_server_errors_without_retry_after_back_off_with_growing_jittered_waits(
-    make_client: ClientFactory, recorder: Recorder, clock: FakeClock, code: int, error: type[ApiError]
+    make_client: ClientFactory, recorder: Recorder, clock: VirtualClock, code: int, error: type[ApiError]
 ) -> None:
     recorder.script(httpx.Response(code, text="<html>gateway</html>"))
     policy = RetryPolicy(max_attempts=6, budget=10_000.0, initial_backoff=1.0, max_backoff=8.0)
@@ -107,7 +109,7 @@ def test_server_errors_without_retry_after_back_off_with_growing_jittered_waits(
 
 
 def test_attempts_are_bounded_and_the_last_error_is_raised(
-    make_client: ClientFactory, recorder: Recorder, clock: FakeClock
+    make_client: ClientFactory, recorder: Recorder, clock: VirtualClock
 ) -> None:
     recorder.script(api_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded", **{"Retry-After": "1"}))
 
@@ -119,7 +121,7 @@ def test_attempts_are_bounded_and_the_last_error_is_raised(
 
 
 def test_the_time_budget_stops_retries_before_a_wait_would_overrun_it(
-    make_client: ClientFactory, recorder: Recorder, clock: FakeClock
+    make_client: ClientFactory, recorder: Recorder, clock: VirtualClock
 ) -> None:
     recorder.script(api_error(503, "UNAVAILABLE", **{"Retry-After": "20"}))
 
@@ -144,7 +146,7 @@ def test_the_time_budget_stops_retries_before_a_wait_would_overrun_it(
 def test_client_errors_other_than_429_are_never_retried(
     make_client: ClientFactory,
     recorder: Recorder,
-    clock: FakeClock,
+    clock: VirtualClock,
     code: int,
     status: str,
     error: type[Exception],
@@ -216,7 +218,7 @@ def test_create_is_retried_when_it_provably_created_nothing(
     ids=["read-error", "remote-protocol", "read-timeout", "write-error", "500", "502", "504"],
 )
 def test_create_is_never_resent_after_an_ambiguous_failure(
-    make_client: ClientFactory, recorder: Recorder, clock: FakeClock, failure: httpx.Response | Exception
+    make_client: ClientFactory, recorder: Recorder, clock: VirtualClock, failure: httpx.Response | Exception
 ) -> None:
     recorder.script(failure, OK_JOB)
 

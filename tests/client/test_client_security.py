@@ -11,20 +11,12 @@ from collections.abc import Callable
 import dill
 import httpx
 import pytest
-from client_fakes import (
-    CANARY_TOKEN,
-    JOB_NAME,
-    LOCATION,
-    PROJECT,
-    ClientFactory,
-    FakeCredentials,
-    Recorder,
-    api_error,
-    job_json,
-)
+from client_fakes import JOB_NAME, LOCATION, PROJECT, ClientFactory, api_error, job_json
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from support.credentials import CANARY_TOKEN, FakeCredentials
+from support.recorder import Recorder
 from vertex_tuning import api
 from vertex_tuning.auth import GoogleAuth, token_allowed
 from vertex_tuning.client import RetryPolicy, VertexClient

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from client_fakes import PROJECT, ClientFactory, Recorder
+from client_fakes import PROJECT, ClientFactory
 
+from support.recorder import Recorder
 from vertex_tuning import wire
 from vertex_tuning.names import EndpointName
 

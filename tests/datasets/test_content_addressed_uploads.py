@@ -8,7 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from support.credentials import CANARY_TOKEN, FakeCredentials
 from support.emulator import sample_dataset
+from support.recorder import Recorder
 from vertex_tuning import staging
 from vertex_tuning.client import RetryPolicy, VertexClient
 from vertex_tuning.errors import InvalidNameError, PermissionDeniedError, StagingUriError, TransportError
@@ -16,15 +18,7 @@ from vertex_tuning.names import GcsObjectName
 from vertex_tuning.settings import Settings
 from vertex_tuning.staging import StagingLocation
 
-CANARY_TOKEN = "ya29.staging-canary-never-leak"
 PROJECT = "test-project"
-
-
-class FakeCredentials:
-    """Just enough of google-auth's credentials for GoogleAuth: always valid, carrying a canary."""
-
-    valid = True
-    token = CANARY_TOKEN
 
 
 def emulator_client(emulator) -> VertexClient:
@@ -161,26 +155,10 @@ def test_staging_locations_name_objects_by_content():
     assert bare.uri_for("ab12") == "gs://ml-staging/ab12.jsonl"
 
 
-class Recorder:
-    """A MockTransport script: replies in order (the last repeats); every request kept."""
-
-    def __init__(self, *replies: httpx.Response | Exception) -> None:
-        self.replies = list(replies)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        request.read()
-        self.requests.append(request)
-        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
-        if isinstance(reply, Exception):
-            raise reply
-        return reply
-
-
 def storage_client(recorder: Recorder, settings: Settings) -> VertexClient:
     return VertexClient(
         settings,
-        transport=httpx.MockTransport(recorder),
+        transport=recorder.transport,
         credentials=FakeCredentials(),
         retry=RetryPolicy(max_attempts=3, budget=10),
         sleep=lambda _seconds: None,

@@ -6,18 +6,13 @@ import time
 import warnings
 
 import pytest
-from google.oauth2.credentials import Credentials
 
 from support.discovery import assert_matches_schema
 from support.emulator import LOCATION, PROJECT, sample_dataset
+from support.google_clients import api_client, emulator_token
 
 TRAIN = "gs://bucket/clients/train.jsonl"
 TERMINAL = ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED")
-
-
-def _token() -> Credentials:
-    # Real OAuth credentials with a fixed token: the clients attach it, the emulator ignores it.
-    return Credentials(token="emulator-token")
 
 
 @pytest.fixture
@@ -35,7 +30,7 @@ def test_google_genai_tunes_lists_cancels_and_prompts(trained, api_version):
         vertexai=True,
         project=PROJECT,
         location=LOCATION,
-        credentials=_token(),
+        credentials=emulator_token(),
         http_options=types.HttpOptions(base_url=trained.base_url, api_version=api_version),
     )
     with warnings.catch_warnings():
@@ -81,28 +76,10 @@ def test_google_genai_tunes_lists_cancels_and_prompts(trained, api_version):
     assert trained.admin.stats()["requests"]["endpoints.streamGenerateContent"] == 1
 
 
-@pytest.fixture
-def fresh_vertexai_config():
-    """vertexai.init() sets process-wide state; give later tests in this worker a clean one."""
-    from google.cloud.aiplatform import initializer
-
-    yield
-    # In place: vertexai.init is bound to this object, so a replacement would never be configured.
-    initializer.global_config.__init__()
-
-
-@pytest.mark.usefixtures("fresh_vertexai_config")
+@pytest.mark.usefixtures("vertexai_on_the_emulator")
 def test_vertexai_sft_in_rest_mode(trained):
-    import vertexai
     from vertexai.tuning import sft
 
-    vertexai.init(
-        project=PROJECT,
-        location=LOCATION,
-        api_endpoint=trained.base_url,
-        api_transport="rest",
-        credentials=_token(),
-    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         job = sft.train(source_model="gemini-3.1-flash-lite", train_dataset=TRAIN, epochs=2, adapter_size=4)
@@ -128,15 +105,7 @@ def test_vertexai_sft_in_rest_mode(trained):
 
 
 def test_google_api_python_client_static_discovery(trained):
-    from googleapiclient.discovery import build
-
-    service = build(
-        "aiplatform",
-        "v1",
-        credentials=_token(),
-        client_options={"api_endpoint": trained.base_url},
-        static_discovery=True,
-    )
+    service = api_client(trained)
     jobs = service.projects().locations().tuningJobs()
     parent = f"projects/{PROJECT}/locations/{LOCATION}"
     body = {"baseModel": "gemini-3.1-flash-lite", "supervisedTuningSpec": {"trainingDatasetUri": TRAIN}}

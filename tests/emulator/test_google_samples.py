@@ -7,17 +7,13 @@ import time
 import warnings
 
 import pytest
-from google.oauth2.credentials import Credentials
 
 from support.discovery import assert_matches_schema
 from support.emulator import LOCATION, PROJECT, sample_dataset
+from support.google_clients import api_client, emulator_token
 
 TRAIN = "gs://bucket/samples/train.jsonl"
 VALIDATION = "gs://bucket/samples/validation.jsonl"
-
-
-def _token() -> Credentials:
-    return Credentials(token="emulator-token")
 
 
 @pytest.fixture
@@ -37,7 +33,7 @@ def genai_client(trained):
         vertexai=True,
         project=PROJECT,
         location=LOCATION,
-        credentials=_token(),
+        credentials=emulator_token(),
         http_options=types.HttpOptions(base_url=trained.base_url),
     )
 
@@ -106,28 +102,11 @@ def test_genai_continuous_tuning_names_versions_like_the_service(genai_client):
     assert renamed.tuned_model.model.endswith("@1") and not renamed.tuned_model.model.startswith(model + "@")
 
 
-@pytest.fixture
-def fresh_vertexai_config():
-    from google.cloud.aiplatform import initializer
-
-    yield
-    # In place: vertexai.init is bound to this object, so a replacement would never be configured.
-    initializer.global_config.__init__()
-
-
-@pytest.mark.usefixtures("fresh_vertexai_config")
+@pytest.mark.usefixtures("vertexai_on_the_emulator")
 def test_vertexai_metrics_through_the_experiment_and_its_tensorboard(trained):
-    import vertexai
     from google.cloud import aiplatform
     from vertexai.tuning import sft
 
-    vertexai.init(
-        project=PROJECT,
-        location=LOCATION,
-        api_endpoint=trained.base_url,
-        api_transport="rest",
-        credentials=_token(),
-    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         job = sft.train(
@@ -167,15 +146,7 @@ def test_vertexai_metrics_through_the_experiment_and_its_tensorboard(trained):
 
 
 def test_api_python_client_reaches_models_endpoints_and_metrics(trained):
-    from googleapiclient.discovery import build
-
-    service = build(
-        "aiplatform",
-        "v1",
-        credentials=_token(),
-        client_options={"api_endpoint": trained.base_url},
-        static_discovery=True,
-    )
+    service = api_client(trained)
     done = trained.wait_for_state(trained.create_job(TRAIN)["name"], "JOB_STATE_SUCCEEDED")
     locations = service.projects().locations()
     model = locations.models().get(name=done["tunedModel"]["model"]).execute()

@@ -6,23 +6,24 @@ from pathlib import Path
 
 import pytest
 
-from support.emulator import FakeClock, sample_dataset
+from support.clock import WALL_CLOCK_START, VirtualClock
+from support.emulator import sample_dataset
 from vertex_tuning.emulator.jobs import JobService, project_number
 from vertex_tuning.emulator.storage import DataDir
 from vertex_tuning.emulator.store import Store
 from vertex_tuning.wire import JobState, TuningJob
 
 SECONDS = 100.0
-T0 = FakeClock().start
+T0 = VirtualClock(WALL_CLOCK_START).start
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> VirtualClock:
+    return VirtualClock(WALL_CLOCK_START)
 
 
 @pytest.fixture
-def service(tmp_path: Path, clock: FakeClock) -> JobService:
+def service(tmp_path: Path, clock: VirtualClock) -> JobService:
     data = DataDir(tmp_path / "data")
     data.write_text("gs://b/train.jsonl", sample_dataset(20))
     return JobService(Store(tmp_path / "state.sqlite3"), data, job_seconds=SECONDS, clock=clock)
@@ -38,7 +39,7 @@ def create(service: JobService, **spec: object) -> TuningJob:
     return service.create("proj", "us-central1", job)
 
 
-def state_at(service: JobService, clock: FakeClock, name: str, at: float) -> TuningJob:
+def state_at(service: JobService, clock: VirtualClock, name: str, at: float) -> TuningJob:
     clock.now = T0 + at
     return service.get("proj", "us-central1", name.rsplit("/", 1)[1])
 

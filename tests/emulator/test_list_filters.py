@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from support.emulator import FakeClock, sample_dataset
+from support.clock import WALL_CLOCK_START, VirtualClock
+from support.emulator import sample_dataset
 from vertex_tuning.emulator.jobs import JobService
 from vertex_tuning.emulator.rpc import ApiError
 from vertex_tuning.emulator.storage import DataDir
@@ -18,7 +19,7 @@ from vertex_tuning.wire import TuningJob
 @pytest.fixture
 def listed(tmp_path: Path):
     """Jobs a (team=red, created at 0 s), b (team=blue, 100 s), c (no label, 200 s, cancelled)."""
-    clock = FakeClock()
+    clock = VirtualClock(WALL_CLOCK_START)
     data = DataDir(tmp_path / "data")
     data.write_text("gs://b/train.jsonl", sample_dataset(4))
     service = JobService(Store(tmp_path / "s.sqlite3"), data, job_seconds=1000, clock=clock)

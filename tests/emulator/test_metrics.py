@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from support.clock import WALL_CLOCK_START, VirtualClock
 from support.discovery import assert_error_envelope, assert_matches_schema
-from support.emulator import FAST_JOB_SECONDS, FakeClock, create_with_service, sample_dataset
+from support.emulator import FAST_JOB_SECONDS, create_with_service, sample_dataset
 from vertex_tuning.emulator import metrics
 from vertex_tuning.emulator.jobs import JobService
 from vertex_tuning.emulator.storage import DataDir
@@ -84,7 +85,7 @@ def test_metrics_of_unknown_or_unstarted_jobs_are_not_found(emulator):
 
 
 def test_series_grow_while_running_and_stop_at_a_cancel(tmp_path):
-    clock = FakeClock()
+    clock = VirtualClock(WALL_CLOCK_START)
     data = DataDir(tmp_path)
     data.write_text("gs://b/train.jsonl", sample_dataset(20))
     service = JobService(Store(tmp_path / "s.sqlite3"), data, job_seconds=100, clock=clock)

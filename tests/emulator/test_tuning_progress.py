@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from support.emulator import FakeClock, sample_dataset
+from support.clock import WALL_CLOCK_START, VirtualClock
+from support.emulator import sample_dataset
 from vertex_tuning.emulator import metrics
 from vertex_tuning.emulator.jobs import JobService
 from vertex_tuning.emulator.storage import DataDir
@@ -17,11 +18,11 @@ SECONDS = 100.0
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> VirtualClock:
+    return VirtualClock(WALL_CLOCK_START)
 
 
-def make_service(tmp_path: Path, clock: FakeClock, quota: int | None = None) -> JobService:
+def make_service(tmp_path: Path, clock: VirtualClock, quota: int | None = None) -> JobService:
     data = DataDir(tmp_path / "data")
     data.write_text("gs://b/train.jsonl", sample_dataset(24))  # 3 steps an epoch
     store = Store(tmp_path / "state.sqlite3")
@@ -38,7 +39,7 @@ def create(service: JobService, **extra: object) -> str:
     return job.name.rsplit("/", 1)[1]
 
 
-def at(service: JobService, clock: FakeClock, job_id: str, offset: float) -> TuningJob:
+def at(service: JobService, clock: VirtualClock, job_id: str, offset: float) -> TuningJob:
     clock.at(offset)
     return service.get("proj", "us-central1", job_id)
 

@@ -1,4 +1,4 @@
-"""Issue 4, item 9: property-based fuzzing of check over every input.
+"""Property-based fuzzing of check over every input.
 
 Check never raises and never touches the network; it reports each problem under the name of the
 input that has it, all at once; and each reason is a sentence a user can act on. Two properties:
@@ -25,8 +25,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from support.deployment import Deployment
 from support.emulator import messages_dataset, sample_dataset
-from support.provider_host import UNKNOWN, ProviderHost
+from support.provider_host import UNKNOWN
 from vertex_tuning import catalogue, spec, wire
 from vertex_tuning.names import DEFAULT_LOCATION
 from vertex_tuning.outputs import OUTPUTS
@@ -283,23 +284,23 @@ def test_check_gives_a_verdict_on_anything(guarded, provider, props):
 
 
 @pytest.fixture(scope="module")
-def guarded_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ProviderHost, Path]]:
+def guarded_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deployment, Path]]:
+    """A deployment with no emulator, no project and no network: check alone must answer."""
     record = tmp_path_factory.mktemp("fuzz-host") / "record.jsonl"
     env = {"PYTHONPATH": str(SHIM), "RELIABILITY_RECORD": str(record), "RELIABILITY_NO_NETWORK": "1"}
     env.update(dict.fromkeys((*PROJECT_ENV, *LOCATION_ENV), ""))
-    host = ProviderHost(TuningJobProvider(), env=env).start()
-    host.configure({})
-    yield host, record
-    host.kill()
+    deployment = Deployment(None, env=env)
+    yield deployment, record
+    deployment.kill()
 
 
 @pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(drawn=inputs_with_verdict())
 def test_check_through_the_host_names_exactly_the_invalid_inputs(guarded_host, drawn):
-    host, record = guarded_host
+    deployment, record = guarded_host
     props, bad = drawn
-    _, failures = host.check({}, props)  # a HostCallError here would mean check raised
+    failures = deployment.check_failures(props)  # a HostCallError here would mean check raised
     assert {name for name, _ in failures} == bad, json.dumps(failures, indent=1)
     assert_actionable(failures, props)
     assert not record.exists(), record.read_text()

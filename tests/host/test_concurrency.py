@@ -1,4 +1,4 @@
-"""Decision 8: the provider host runs many operations at once, or says clearly that it cannot.
+"""The provider host runs many operations at once (design decision 8), or says clearly that it cannot.
 
 Concurrency is proven by what the toy provider saw in flight, never by timing; the wall-clock
 ratio is printed for the record (`pytest -s`)."""
@@ -88,7 +88,8 @@ def test_a_check_is_answered_while_four_creates_wait(provider_host: HostFactory)
 
 @pytest.mark.slow
 def test_in_the_stock_host_a_check_waits_behind_four_creates(provider_host: HostFactory) -> None:
-    # Issue 5: with four creates waiting, even another resource's Check queues until one ends.
+    # With four creates waiting, even another resource's Check queues until one ends: why the
+    # provider widens the host.
     assert _creates_in_flight_seen_by_a_check(provider_host(ToyProvider(widen=False))) < 4
 
 

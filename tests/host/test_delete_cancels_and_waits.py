@@ -1,4 +1,4 @@
-"""Issue 4, item 8: delete while RUNNING, while CANCELLING, after success, after 404.
+"""Delete while RUNNING, while CANCELLING, after success, after 404.
 
 A running job is cancelled once and waited until terminal; a cancelling one is only waited for; a
 finished one is left alone (its model and endpoint remain); a job that is gone is fine. Deleting
@@ -27,20 +27,25 @@ def out_of_band_job(emulator, state: JobState) -> str:
     return str(name)
 
 
+def settle(emulator, ledger, *, cancels: int, jobs: int) -> None:
+    """The scenario's end: the cancels the service received (out-of-band ones included), then the ledger."""
+    assert emulator.admin.request_count("tuningJobs.cancel") == cancels
+    ledger.settle(emulator, jobs=jobs)
+
+
 def test_delete_while_running_cancels_and_waits(emulator, ledger):
     job_name = out_of_band_job(emulator, JobState.RUNNING)
     ledger.start(emulator)
 
     with Deployment(emulator) as deployment:
-        deployment.host.delete(job_name, {"job_name": job_name})
+        deployment.delete(job_name, {"job_name": job_name})
         with ledger.aside(emulator):
             assert emulator.get_job(job_name)["state"] == "JOB_STATE_CANCELLED", "terminal on return"
         deployment.wait_for_line(f"cancelling {job_name} (it was RUNNING)")
-        deployment.host.delete(job_name, {"job_name": job_name})
+        deployment.delete(job_name, {"job_name": job_name})
         deployment.wait_for_line(f"{job_name} already ended CANCELLED; nothing to cancel")
 
-    assert emulator.admin.request_count("tuningJobs.cancel") == 1
-    ledger.settle(emulator, jobs=1)
+    settle(emulator, ledger, cancels=1, jobs=1)
 
 
 def test_delete_while_pending_cancels_and_waits(emulator, ledger):
@@ -48,11 +53,10 @@ def test_delete_while_pending_cancels_and_waits(emulator, ledger):
     ledger.start(emulator)
 
     with Deployment(emulator) as deployment:
-        deployment.host.delete(job_name, {"job_name": job_name})
+        deployment.delete(job_name, {"job_name": job_name})
         deployment.wait_for_line(f"cancelling {job_name} (it was PENDING)")
 
-    assert emulator.admin.request_count("tuningJobs.cancel") == 1
-    ledger.settle(emulator, jobs=1)
+    settle(emulator, ledger, cancels=1, jobs=1)
     assert emulator.get_job(job_name)["state"] == "JOB_STATE_CANCELLED"
 
 
@@ -60,13 +64,13 @@ def test_delete_while_cancelling_waits_without_cancelling_again(emulator, ledger
     emulator.admin.set_job_seconds(20)  # a cancel settles in a tenth of the job's time: 2 s
     job_name = out_of_band_job(emulator, JobState.RUNNING)
     with Deployment(emulator) as deployment:
-        deployment.host.check({}, tuning_inputs())  # loads the provider before the clock matters
+        deployment.check(tuning_inputs())  # loads the provider before the clock matters
         ledger.start(emulator)
         httpx.post(f"{emulator.base_url}/v1/{job_name}:cancel", json={}).raise_for_status()
-        deployment.host.delete(job_name, {"job_name": job_name})
+        deployment.delete(job_name, {"job_name": job_name})
         deployment.wait_for_line(f"{job_name} is CANCELLING")
         deployment.wait_for_line(f"{job_name} is CANCELLED")
-        lines = deployment.host.stderr_lines
+        lines = deployment.stderr_lines
     assert not any("cancelling" in line or "already ended" in line for line in lines)
 
     assert emulator.admin.request_count("tuningJobs.cancel") == 1, "only the out-of-band cancel"
@@ -81,14 +85,13 @@ def test_delete_after_success_leaves_the_model(emulator, ledger):
     ledger.start(emulator)
 
     with Deployment(emulator) as deployment:
-        deployment.host.delete(job_id, outs)
-        deployment.host.delete(job_id, outs)
+        deployment.delete(job_id, outs)
+        deployment.delete(job_id, outs)
         line = deployment.wait_for_line(f"{job_id} already ended SUCCEEDED")
         assert outs["tuned_model_name"] in line and outs["tuned_model_endpoint_name"] in line
         assert "remain" in line
 
-    assert emulator.admin.request_count("tuningJobs.cancel") == 0
-    ledger.settle(emulator, jobs=1)
+    settle(emulator, ledger, cancels=0, jobs=1)
     assert emulator.get_job(job_id)["state"] == "JOB_STATE_SUCCEEDED"
 
 
@@ -96,12 +99,11 @@ def test_delete_after_404_is_fine(emulator, ledger):
     gone = f"projects/{project_number(PROJECT)}/locations/us-central1/tuningJobs/1234567890"
 
     with Deployment(emulator) as deployment:
-        deployment.host.delete(gone, {"job_name": gone})
-        deployment.host.delete(gone, {"job_name": gone})
+        deployment.delete(gone, {"job_name": gone})
+        deployment.delete(gone, {"job_name": gone})
         deployment.wait_for_line(f"{gone} no longer exists; nothing to cancel")
 
-    assert emulator.admin.request_count("tuningJobs.cancel") == 0
-    ledger.settle(emulator, jobs=0)
+    settle(emulator, ledger, cancels=0, jobs=0)
 
 
 def test_delete_rides_through_503_on_cancel(emulator, ledger):
@@ -111,8 +113,7 @@ def test_delete_rides_through_503_on_cancel(emulator, ledger):
     ledger.start(emulator)
 
     with Deployment(emulator) as deployment:
-        deployment.host.delete(job_name, {"job_name": job_name})
+        deployment.delete(job_name, {"job_name": job_name})
 
-    assert emulator.admin.request_count("tuningJobs.cancel") == 3
-    ledger.settle(emulator, jobs=1)
+    settle(emulator, ledger, cancels=3, jobs=1)
     assert emulator.get_job(job_name)["state"] == "JOB_STATE_CANCELLED"

@@ -1,4 +1,4 @@
-"""Issue 4, items 1 and 2: a create interrupted after the service committed the job.
+"""A create interrupted after the service committed the job.
 
 The answer to the POST is lost, the provider host is SIGKILLed while it waits, or the wait's
 deadline runs out: in every case the service holds exactly one job, and the next create (a new
@@ -25,6 +25,7 @@ def test_lost_create_response_adopts_the_committed_job(emulator, ledger):
         deployment.wait_for_line(f"found {job_id}: the create had gone through; adopting it")
 
     assert outs["state"] == "JOB_STATE_SUCCEEDED"
+    assert emulator.get_job(job_id)["state"] == "JOB_STATE_SUCCEEDED"
     assert outs["tuned_model_endpoint_name"]
     assert emulator.admin.request_count("tuningJobs.create") == 1
     ledger.settle(emulator, jobs=1)
@@ -42,9 +43,9 @@ def test_host_killed_mid_wait_then_next_create_adopts(emulator, ledger, shutdown
     line = first.wait_for_line("is RUNNING")
     job_name = line.split()[1]
     if shutdown == "kill":
-        first.host.kill()
+        first.kill()
     else:
-        first.host.stop(grace=2.0)
+        first.interrupt(grace=2.0)
     with pytest.raises(HostCallError):
         interrupted.join()
     assert jobs_in_states(emulator, "JOB_STATE_RUNNING") == 1, "the job must outlive the host"

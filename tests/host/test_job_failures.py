@@ -1,4 +1,4 @@
-"""Issue 4, item 5: a job that fails, is cancelled out of band, or never leaves PENDING.
+"""A job that fails, is cancelled out of band, or never leaves PENDING.
 
 Create raises an error that names the job, quotes the service and says what to do next; no job of
 ours is left running; and once the user fixes the cause, the next create makes a new job (a failed
@@ -12,6 +12,7 @@ import re
 import shlex
 import subprocess
 import sys
+from typing import Any
 
 import httpx
 import pytest
@@ -56,6 +57,15 @@ def job_named_in(details: str) -> str:
     return next(word.rstrip(":.,") for word in details.split() if "/tuningJobs/" in word)
 
 
+def next_up_makes_a_new_job(emulator, ledger, inputs: dict[str, Any], *, instead_of: str) -> None:
+    """The next `pulumi up` (a new host) tunes anew: a failed or cancelled job is history, never adopted."""
+    with Deployment(emulator) as deployment:
+        job_id, outs = deployment.up(inputs)
+    assert job_id != instead_of and outs["state"] == "JOB_STATE_SUCCEEDED"
+    assert jobs_in_states(emulator, *ACTIVE_STATES) == 0
+    ledger.settle(emulator, jobs=2)
+
+
 def test_failed_dataset_then_fixed_file_makes_a_new_job(emulator, ledger):
     put_dataset(emulator, text=BAD_DATASET)
     inputs = tuning_inputs()
@@ -69,11 +79,7 @@ def test_failed_dataset_then_fixed_file_makes_a_new_job(emulator, ledger):
     assert jobs_in_states(emulator, *ACTIVE_STATES) == 0
 
     put_dataset(emulator)  # the user fixes the file in place; the inputs stay the same
-    with Deployment(emulator) as deployment:
-        job_id, outs = deployment.up(inputs)
-
-    assert job_id != failed and outs["state"] == "JOB_STATE_SUCCEEDED"
-    ledger.settle(emulator, jobs=2)
+    next_up_makes_a_new_job(emulator, ledger, inputs, instead_of=failed)
 
 
 def test_service_failure_message_is_quoted(emulator, ledger):
@@ -106,10 +112,7 @@ def test_cancelled_out_of_band_then_next_create_makes_a_new_job(emulator, ledger
     assert "cancelled outside this deployment" in details and "run `pulumi up` again" in details
     assert jobs_in_states(emulator, *ACTIVE_STATES) == 0
 
-    with Deployment(emulator) as deployment:
-        job_id, outs = deployment.up(inputs)
-    assert job_id != job_name and outs["state"] == "JOB_STATE_SUCCEEDED"
-    ledger.settle(emulator, jobs=2)
+    next_up_makes_a_new_job(emulator, ledger, inputs, instead_of=job_name)
 
 
 def test_stuck_pending_raises_at_the_deadline_and_says_how_to_stop_it(emulator, ledger):
@@ -133,8 +136,4 @@ def test_stuck_pending_raises_at_the_deadline_and_says_how_to_stop_it(emulator, 
     assert cancelled.returncode == 0, cancelled.stderr
     with ledger.aside(emulator):
         emulator.wait_for_state(stuck, "JOB_STATE_CANCELLED")
-    with Deployment(emulator) as deployment:
-        job_id, outs = deployment.up(tuning_inputs())
-    assert job_id != stuck and outs["state"] == "JOB_STATE_SUCCEEDED"
-    assert jobs_in_states(emulator, *ACTIVE_STATES) == 0
-    ledger.settle(emulator, jobs=2)
+    next_up_makes_a_new_job(emulator, ledger, tuning_inputs(), instead_of=stuck)

@@ -61,7 +61,7 @@ def test_a_create_committed_10_s_after_its_error_answer_leaves_one_job(emulator,
     ledger.start(emulator)
     with Deployment(emulator) as deployment:
         job_id, outs = deployment.up(tuning_inputs())
-        stderr = deployment.host.stderr_text()
+        stderr = deployment.stderr_text()
 
     assert outs["state"] == SUCCEEDED
     (late,) = settle_one_per_resource(emulator, ledger, created=2, scenario=f"commit_10s_after_{status}")
@@ -164,7 +164,7 @@ def test_an_adopt_racing_two_creates_ends_with_one_job_all_hosts_record(emulator
         wait_until(lambda: emulator.admin.stats()["jobs"] == 2, what="both jobs committed")
         calls.append(hosts[2].up_in_background(inputs))
         ids = {call.join(90)[0] for call in calls}
-        adopted = hosts[2].host.stderr_text()
+        adopted = hosts[2].stderr_text()
     finally:
         for host in hosts:
             host.close()
@@ -182,7 +182,7 @@ def test_nan_and_infinities_in_triggers_are_a_check_failure_naming_triggers(emul
     ledger.start(emulator)
     with Deployment(emulator) as deployment:
         for _ in range(3):
-            _, failures = deployment.host.check({}, tuning_inputs(triggers={"threshold": [1, value]}))
+            failures = deployment.check_failures(tuning_inputs(triggers={"threshold": [1, value]}))
             assert [name for name, _ in failures] == ["triggers"]
             assert "NaN or an infinity" in failures[0][1]
     ledger.settle(emulator, jobs=0, scenario=f"triggers_holding_{value}")
@@ -196,9 +196,8 @@ def test_three_runs_of_an_unchanged_program_with_float_triggers_make_one_job(emu
         job_id, outs = deployment.up(inputs)
     for _ in range(2):
         with Deployment(emulator) as again:
-            checked, failures = again.host.check(inputs, inputs)
-            diff = again.host.diff(job_id, outs, checked)
-            assert not failures and diff.changes is False and diff.replaces == []
+            diff = again.diff(job_id, outs, again.check(inputs, olds=inputs))
+            assert diff.changes is False and diff.replaces == []
     ledger.settle(emulator, jobs=1)
 
 
@@ -210,7 +209,7 @@ def test_one_stack_name_in_two_organizations_makes_two_jobs(emulator, ledger):
     for organization in ("alice", "bob"):
         with Deployment(emulator) as deployment:
             ids.append(deployment.up(tuning_inputs(organization=organization))[0])
-            assert "adopting" not in deployment.host.stderr_text()
+            assert "adopting" not in deployment.stderr_text()
     assert ids[0] != ids[1]
     cost = ledger.settle(emulator, jobs=2)
     assert cost.jobs_by_state == {SUCCEEDED: 2}
@@ -269,10 +268,10 @@ def test_a_clock_stepping_back_never_makes_a_third_job_for_an_interrupted_replac
     service.create = create_an_hour_early
     emulator.admin.stick_next_job(JobState.RUNNING)
     interrupted = Deployment(emulator)
-    interrupted.host.diff(old_id, old_outs, interrupted.check(news))
+    interrupted.diff(old_id, old_outs, interrupted.check(news))
     waiting = interrupted.up_in_background(news)
     new_job = interrupted.wait_for_line("is RUNNING").split()[1]
-    interrupted.host.kill()
+    interrupted.kill()
     with pytest.raises(HostCallError):
         waiting.join()
     service.create = real_create
@@ -281,10 +280,7 @@ def test_a_clock_stepping_back_never_makes_a_third_job_for_an_interrupted_replac
     emulator.admin.stick_job(new_job, None)
     ledger.start(emulator)
     with Deployment(emulator) as again:
-        checked, _ = again.host.check(inputs, news)
-        again.host.diff(old_id, old_outs, checked)
-        new_id, new_outs = again.host.create(checked)
-        again.host.delete(old_id, old_outs)
+        _, new_id, new_outs = again.replace(old_id, inputs, old_outs, news)
     assert new_id == new_job and new_outs["state"] == SUCCEEDED
     cost = ledger.settle(emulator, jobs=2)
     assert cost.jobs_by_state == {SUCCEEDED: 2}
@@ -300,9 +296,8 @@ def test_a_resource_made_before_the_upgrade_shows_no_diff_after_it(emulator, led
         job_id, outs = deployment.up(before)
     ledger.start(emulator)
     with Deployment(emulator) as upgraded:
-        checked, failures = upgraded.host.check(before, tuning_inputs())
-        diff = upgraded.host.diff(job_id, outs, checked)
-    assert not failures and diff.changes is False and diff.replaces == []
+        diff = upgraded.diff(job_id, outs, upgraded.check(tuning_inputs(), olds=before))
+    assert diff.changes is False and diff.replaces == []
     ledger.settle(emulator, jobs=1)
 
 
@@ -344,7 +339,7 @@ def test_bad_stack_config_is_reported_at_check_under_each_key(emulator, ledger):
     """Even when the resource names its own project and location, which hides no other setting."""
     ledger.start(emulator)
     with Deployment(emulator, config=BAD_CONFIG) as deployment:
-        _, failures = deployment.host.check({}, tuning_inputs())
+        failures = deployment.check_failures(tuning_inputs())
     assert sorted(name for name, _ in failures) == sorted(BAD_CONFIG)
     assert all(reason for _, reason in failures)
     ledger.settle(emulator, jobs=0)

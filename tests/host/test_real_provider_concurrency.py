@@ -1,4 +1,4 @@
-"""Decision 8 with the real provider: many TuningJobs wait at once in one stock host process.
+"""Many TuningJobs wait at once in one stock host process (design decision 8, real provider).
 
 Proven by what the emulator holds (jobs created and not finished while every create is still
 waiting), never by timing."""
@@ -6,13 +6,12 @@ waiting), never by timing."""
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
+from support.deployment import Deployment
 from support.emulator import InProcessEmulator, sample_dataset
-from support.provider_host import HostCallError, HostFactory, ProviderHost
-from vertex_tuning.provider import TuningJobProvider
+from support.provider_host import HostCallError
 
 pytestmark = pytest.mark.slow
 
@@ -30,24 +29,20 @@ def _inputs(name: str) -> dict[str, object]:
     }
 
 
-def _jobs_waiting(emulator: InProcessEmulator, host: ProviderHost, count: int, config: dict[str, str]) -> int:
+def _jobs_waiting(emulator: InProcessEmulator, deployment: Deployment, count: int) -> int:
     """Send `count` creates of hour-long jobs at once; how many jobs exist while all are still waiting."""
     emulator.write_object(TRAINING_URI, sample_dataset())
     emulator.admin.set_job_seconds(3600)
-    host.configure(config)
     names = [f"job-{index}" for index in range(count)]
-    checked = [host.check({}, _inputs(name), name=name)[0] for name in names]
-    engine = ThreadPoolExecutor(count)
-    creates: list[Future[object]] = [
-        engine.submit(host.create, inputs, name=name) for inputs, name in zip(checked, names, strict=True)
-    ]
+    # Every check first: in a host held to four workers, a check queues behind four waiting creates.
+    checked = {name: deployment.check(_inputs(name), name=name) for name in names}
+    creates = [deployment.create_in_background(inputs, name=name) for name, inputs in checked.items()]
     jobs = _settled_job_count(emulator, at_most=count)
-    assert not any(create.done() for create in creates), "a create returned while its job was running"
-    host.kill()  # ends the waits, as when the engine stops the host; the jobs keep running
+    assert not any(create.done for create in creates), "a create returned while its job was running"
+    deployment.kill()  # ends the waits, as when the engine stops the host; the jobs keep running
     for create in creates:
         with pytest.raises(HostCallError):
-            create.result(timeout=30)
-    engine.shutdown()
+            create.join(timeout=30)
     return jobs
 
 
@@ -64,19 +59,14 @@ def _settled_job_count(emulator: InProcessEmulator, *, at_most: int, quiet_for: 
     return seen
 
 
-def test_the_real_provider_lets_every_create_wait_at_once(
-    emulator: InProcessEmulator, provider_host: HostFactory
-) -> None:
-    host = provider_host(TuningJobProvider(), env=emulator.env)
-
-    assert _jobs_waiting(emulator, host, 8, CONFIG) == 8
-    assert not [line for line in host.stderr_lines if "stock four concurrent operations" in line]
+def test_the_real_provider_lets_every_create_wait_at_once(emulator: InProcessEmulator) -> None:
+    with Deployment(emulator, config=CONFIG) as deployment:
+        assert _jobs_waiting(emulator, deployment, 8) == 8
+        assert not [line for line in deployment.stderr_lines if "stock four concurrent operations" in line]
 
 
-def test_with_the_limit_at_four_only_four_jobs_start(
-    emulator: InProcessEmulator, provider_host: HostFactory
-) -> None:
-    host = provider_host(TuningJobProvider(), env=emulator.env)
+def test_with_the_limit_at_four_only_four_jobs_start(emulator: InProcessEmulator) -> None:
     stock = {**CONFIG, "vertex-tuning:maxConcurrentOperations": "4"}
 
-    assert _jobs_waiting(emulator, host, 8, stock) == 4
+    with Deployment(emulator, config=stock) as deployment:
+        assert _jobs_waiting(emulator, deployment, 8) == 4

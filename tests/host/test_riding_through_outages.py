@@ -1,4 +1,4 @@
-"""Issue 4, items 3 and 4: the service restarts or pushes back while jobs run.
+"""Outages: the service restarts or pushes back while jobs run, and every wait rides through.
 
 Polling rides through an emulator restart (refused connections) and every job still succeeds;
 429/503 bursts with Retry-After on get and list are retried after the time the service asked for,
@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from support.clock import VirtualClock
 from support.deployment import Deployment, jobs_in_states, put_dataset, tuning_inputs, wait_until
 from support.emulator import PROJECT, EmulatorProcess
 from support.provider_host import HostCallError
@@ -84,19 +85,6 @@ def test_emulator_restart_while_jobs_run(slow_jobs_emulator, ledger):
     assert served_before["tuningJobs.create"] == 2
     assert emulator.admin.request_count("tuningJobs.create") == 0, "no create after the restart"
     ledger.settle(emulator, jobs=2, earlier_calls=served_before)
-
-
-class VirtualClock:
-    """Time that passes only when someone sleeps: waits of minutes cost nothing."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def test_polling_outage_is_bounded(tmp_path):

@@ -1,4 +1,4 @@
-"""Issue 4, item 10: hostile names, where bearer tokens go, canary leaks, and the emulator's reach.
+"""Hostile names, where bearer tokens go, canary leaks, and the emulator's reach.
 
 Every provider host here runs with `host_shim` loaded: it records each connection and HTTP
 request before it is sent, hands out Application Default Credentials whose token is a canary, and
@@ -91,27 +91,20 @@ def as_google(emulator, shim: Shim) -> Deployment:
 # --- names are validated before they reach a host name or a path -------------------------------
 
 
-def test_injected_locations_send_nothing(emulator, google_shim):
+@pytest.mark.parametrize(
+    ("field", "hostile_values"),
+    [("location", INJECTED_LOCATIONS), ("project", INJECTED_PROJECTS)],
+    ids=["locations", "projects"],
+)
+def test_injected_names_send_nothing(emulator, google_shim, field, hostile_values):
     put_dataset(emulator)
     with as_google(emulator, google_shim) as deployment:
-        for location in INJECTED_LOCATIONS:
-            inputs = tuning_inputs(location=location)
-            _, failures = deployment.host.check({}, inputs)
-            assert [name for name, _ in failures] == ["location"], location
+        for hostile in hostile_values:
+            inputs = tuning_inputs(**{field: hostile})
+            failures = deployment.check_failures(inputs)
+            assert [name for name, _ in failures] == [field], hostile
             with pytest.raises(HostCallError):
-                deployment.host.create(inputs)  # as if the engine ignored check's verdict
-
-    assert google_shim.entries("request") == [] and google_shim.entries("connect") == []
-
-
-def test_injected_projects_send_nothing(emulator, google_shim):
-    with as_google(emulator, google_shim) as deployment:
-        for project in INJECTED_PROJECTS:
-            inputs = tuning_inputs(project=project)
-            _, failures = deployment.host.check({}, inputs)
-            assert [name for name, _ in failures] == ["project"], project
-            with pytest.raises(HostCallError):
-                deployment.host.create(inputs)
+                deployment.create(inputs)  # as if the engine ignored check's verdict
 
     assert google_shim.entries("request") == [] and google_shim.entries("connect") == []
 
@@ -119,7 +112,7 @@ def test_injected_projects_send_nothing(emulator, google_shim):
 def test_injected_job_names_send_nothing(emulator, google_shim):
     with as_google(emulator, google_shim) as deployment:
         for job_name in INJECTED_JOB_NAMES:
-            for call in (deployment.host.read, deployment.host.delete):
+            for call in (deployment.read, deployment.delete):
                 with pytest.raises(HostCallError) as raised:
                     call(job_name, {"job_name": job_name})
                 assert "InvalidNameError" in raised.value.details, job_name
@@ -140,9 +133,9 @@ def test_injected_job_names_send_nothing(emulator, google_shim):
 def test_injected_stack_config_sends_nothing(emulator, google_shim, config):
     inputs = {key: value for key, value in tuning_inputs().items() if key not in ("project", "location")}
     with Deployment(emulator, config=config, env=google_shim.env, emulator_host=False) as deployment:
-        _, failures = deployment.host.check({}, inputs)
+        failures = deployment.check_failures(inputs)
         with pytest.raises(HostCallError):
-            deployment.host.create(inputs)
+            deployment.create(inputs)
 
     assert failures, "check names the bad setting"
     assert google_shim.entries("request") == [] and google_shim.entries("connect") == []
@@ -183,14 +176,14 @@ def test_canary_token_never_leaks(emulator, google_shim):
     put_dataset(emulator)
     with as_google(emulator, google_shim) as deployment:
         checked = deployment.check(tuning_inputs())
-        job_id, outs = deployment.host.create(checked)
-        _, refreshed, refreshed_inputs = deployment.host.read(job_id, outs, checked)
+        job_id, outs = deployment.create(checked)
+        _, refreshed, refreshed_inputs = deployment.read(job_id, outs, checked)
         emulator.admin.add_fault("tuningJobs.list", status=403, message="Permission denied (test).")
         with pytest.raises(HostCallError) as denied:
             deployment.up(tuning_inputs("other"))
         with pytest.raises(HostCallError) as invalid:
-            deployment.host.read(f"projects/{PROJECT}/locations/us-central1/tuningJobs/x", outs)
-        stderr = deployment.host.stderr_text()
+            deployment.read(f"projects/{PROJECT}/locations/us-central1/tuningJobs/x", outs)
+        stderr = deployment.stderr_text()
 
     blob = base64.b64decode(outs["__provider"])
     places = {

@@ -7,8 +7,9 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from provider_fakes import FakeJobClient, VirtualClock
+from provider_fakes import FakeJobClient
 
+from support.clock import VirtualClock
 from support.emulator import emulator, emulator_process
 from support.provider_host import provider_host
 from vertex_tuning.lifecycle import Lifecycle

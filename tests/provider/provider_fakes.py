@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from support.clock import VirtualClock
 from vertex_tuning import wire
 from vertex_tuning.errors import (
     AmbiguousCreateError,
@@ -23,22 +24,6 @@ from vertex_tuning.names import LocationName, TuningJobName
 
 JobState = wire.JobState
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
-
-
-class VirtualClock:
-    """`clock()` and `sleep()` on simulated time: tests never wait."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @dataclass

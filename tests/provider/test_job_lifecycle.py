@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from provider_fakes import FakeJobClient, VirtualClock
+from provider_fakes import FakeJobClient
 
+from support.clock import VirtualClock
 from vertex_tuning import wire
 from vertex_tuning.errors import TransportError, TuningJobFailedError, WaitTimeoutError
 from vertex_tuning.lifecycle import Lifecycle
@@ -163,13 +164,19 @@ def test_wait_gives_up_after_the_outage_budget(lifecycle: Lifecycle, service: Fa
 # --- cancel and wait ------------------------------------------------------------------------
 
 
+def deleted_after(lifecycle: Lifecycle, clock: VirtualClock, seconds: float) -> JobState:
+    """Submit a job, let `seconds` pass, then delete it: the state delete waited for."""
+    job = submit(lifecycle)
+    clock.sleep(seconds)
+    final = lifecycle.cancel_and_wait(TuningJobName.parse(str(job.name)))
+    assert final is not None
+    return final.job_state
+
+
 def test_delete_of_a_running_job_cancels_and_waits_until_cancelled(
     lifecycle: Lifecycle, service: FakeJobClient, clock: VirtualClock
 ) -> None:
-    job = submit(lifecycle)
-    clock.sleep(5)
-    final = lifecycle.cancel_and_wait(TuningJobName.parse(str(job.name)))
-    assert final is not None and final.job_state is JobState.CANCELLED
+    assert deleted_after(lifecycle, clock, 5) is JobState.CANCELLED
     assert service.calls["cancel"] == 1
 
 
@@ -184,10 +191,7 @@ def test_delete_of_a_cancelling_job_only_waits(lifecycle: Lifecycle, service: Fa
 def test_delete_of_a_succeeded_job_changes_nothing_and_says_what_remains(
     lifecycle: Lifecycle, service: FakeJobClient, clock: VirtualClock, lines: list[str]
 ) -> None:
-    job = submit(lifecycle)
-    clock.sleep(60)
-    final = lifecycle.cancel_and_wait(TuningJobName.parse(str(job.name)))
-    assert final is not None and final.job_state is JobState.SUCCEEDED
+    assert deleted_after(lifecycle, clock, 60) is JobState.SUCCEEDED
     assert service.calls["cancel"] == 0
     assert "remain" in lines[-1] and "endpoints/" in lines[-1] and "models/" in lines[-1]
 

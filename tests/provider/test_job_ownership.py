@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from provider_fakes import FakeJobClient, VirtualClock
+from provider_fakes import FakeJobClient
 
+from support.clock import VirtualClock
 from support.first_release import first_release_label
 from vertex_tuning import spec, wire
 from vertex_tuning.lifecycle import Lifecycle

@@ -1,12 +1,12 @@
-"""The polling policy's promises (issue 5), measured on a virtual clock."""
+"""The polling policy's promises (bounded waits, heartbeats, backoff), measured on a virtual clock."""
 
 from __future__ import annotations
 
 import itertools
 
 import pytest
-from provider_fakes import VirtualClock
 
+from support.clock import VirtualClock
 from vertex_tuning.polling import DEFAULT_POLICY, PollPolicy
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from itertools import pairwise
 
 import httpx
-from provider_fakes import FakeJobClient, VirtualClock
+from provider_fakes import FakeJobClient
 
+from support.clock import VirtualClock
 from vertex_tuning import progress, wire
 from vertex_tuning.client import RetryNotice, RetryPolicy, VertexClient
 from vertex_tuning.errors import TransportError

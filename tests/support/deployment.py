@@ -1,8 +1,10 @@
 """A deployment as the Pulumi engine drives it: the real provider host against the emulator.
 
-`Deployment` plays `pulumi up` for one TuningJob: Check then Create through a stock provider host
-(`support.provider_host`), with the identity inputs the `TuningJob` class adds. A new `Deployment`
-is a new host process, as every `pulumi up` is; several may share one emulator.
+`Deployment` plays the engine for TuningJobs: `pulumi up` (Check, Create; Diff, Update or a
+replacement on later runs), `refresh` (Read) and `destroy` (Delete), through a stock provider host
+(`support.provider_host`, the low-level driver), with the identity inputs the `TuningJob` class
+adds (`tuning_inputs`). A new `Deployment` is a new host process, as every `pulumi up` is; several
+may share one emulator. Scenario tests end with `ledger.settle(...)` (`support.ledger`).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from support.emulator import PROJECT, InProcessEmulator, RunningEmulator, sample_dataset
-from support.provider_host import HostCallError, ProviderHost
+from support.provider_host import HostCallError, HostDiff, ProviderHost
 from vertex_tuning.emulator.lifecycle import PENDING_SHARE
 from vertex_tuning.emulator.resources import project_number
 from vertex_tuning.provider import TuningJobProvider
@@ -59,6 +62,11 @@ class BackgroundCall:
     result: list[Any] = field(default_factory=list)
     error: list[BaseException] = field(default_factory=list)
 
+    @property
+    def done(self) -> bool:
+        """Whether the call has returned or raised."""
+        return not self.thread.is_alive()
+
     def join(self, timeout: float = 60.0) -> Any:
         self.thread.join(timeout)
         if self.thread.is_alive():
@@ -69,25 +77,35 @@ class BackgroundCall:
 
 
 class Deployment:
-    """One `pulumi up` worth of provider host, talking to one emulator."""
+    """One `pulumi up` worth of provider host, talking to one emulator (or, with `None`, to none)."""
 
     def __init__(
         self,
-        emulator: RunningEmulator,
+        emulator: RunningEmulator | None,
         *,
         config: Mapping[str, str] | None = None,
         env: Mapping[str, str] | None = None,
         emulator_host: bool = True,
+        cwd: Path | None = None,
     ) -> None:
         """`emulator_host=False`: the host is not told of the emulator, so it talks to Google's
-        hosts (tests that do so intercept every request in the host, see `host_shim`)."""
+        hosts (tests that do so intercept every request in the host, see `host_shim`). `cwd`: the
+        project directory, where local dataset paths are read from."""
         self.emulator = emulator
-        host_env = {**(emulator.env if emulator_host else {}), **(env or {})}
-        self.host = ProviderHost(TuningJobProvider(), env=host_env).start()
+        told = emulator.env if emulator is not None and emulator_host else {}
+        self.host = ProviderHost(TuningJobProvider(), env={**told, **(env or {})}, cwd=cwd).start()
         self.host.configure(dict(config or {}))
 
     def close(self) -> None:
-        self.host.stop()
+        self.interrupt()
+
+    def interrupt(self, grace: float = 5.0) -> None:
+        """Ctrl-C in `pulumi up`: the engine's SIGINT, then SIGKILL after `grace` seconds."""
+        self.host.stop(grace)
+
+    def kill(self) -> None:
+        """SIGKILL the host, as an interrupted `pulumi up` leaves it: waits end, jobs keep running."""
+        self.host.kill()
 
     def __enter__(self) -> Deployment:
         return self
@@ -95,26 +113,90 @@ class Deployment:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def check(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        checked, failures = self.host.check({}, inputs)
+    @property
+    def stderr_lines(self) -> list[str]:
+        """What `pulumi up` showed of the provider: its progress lines and warnings."""
+        return self.host.stderr_lines
+
+    def stderr_text(self) -> str:
+        return self.host.stderr_text()
+
+    # -- the engine's calls, one per step of a `pulumi up`, `refresh` or `destroy` ---------------
+
+    def check_failures(
+        self, inputs: Mapping[str, Any], *, olds: Mapping[str, Any] | None = None, name: str = "res"
+    ) -> list[tuple[str, str]]:
+        """Check that may fail: [(input, reason), ...], as `pulumi preview` lists them."""
+        return self.host.check(olds or {}, inputs, name=name)[1]
+
+    def check(
+        self, inputs: Mapping[str, Any], *, olds: Mapping[str, Any] | None = None, name: str = "res"
+    ) -> dict[str, Any]:
+        """Check that must pass; `olds`: the inputs of the resource's last deployment."""
+        checked, failures = self.host.check(olds or {}, inputs, name=name)
         assert not failures, failures
         return checked
 
-    def up(self, inputs: Mapping[str, Any], *, timeout: float = 120.0) -> tuple[str, dict[str, Any]]:
+    def create(
+        self, checked: Mapping[str, Any], *, name: str = "res", timeout: float | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """Create from checked inputs (`timeout`: the host's own unless given). Returns (id, outputs)."""
+        return self.host.create(checked, name=name, timeout=timeout)
+
+    def up(
+        self, inputs: Mapping[str, Any], *, name: str = "res", timeout: float = 120.0
+    ) -> tuple[str, dict[str, Any]]:
         """Check, then Create: a new resource in `pulumi up`. Returns (id, outputs)."""
-        return self.host.create(self.check(inputs), timeout=timeout)
+        return self.create(self.check(inputs, name=name), name=name, timeout=timeout)
 
-    def up_in_background(self, inputs: Mapping[str, Any]) -> BackgroundCall:
-        checked = self.check(inputs)
-        return _background(lambda: self.host.create(checked))
+    def diff(self, id_: str, outputs: Mapping[str, Any], checked: Mapping[str, Any]) -> HostDiff:
+        """The engine's Diff: the last deployment's outputs against this run's checked inputs."""
+        return self.host.diff(id_, outputs, checked)
 
-    def failed_up(self, inputs: Mapping[str, Any]) -> str:
+    def replace(
+        self, old_id: str, old_inputs: Mapping[str, Any], old_outs: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> tuple[HostDiff, str, dict[str, Any]]:
+        """The engine's replacement: Check against the old inputs, Diff, Create the new one, Delete
+        the old. Returns (the diff, new id, new outputs)."""
+        checked = self.check(news, olds=old_inputs)
+        diff = self.diff(old_id, old_outs, checked)
+        new_id, new_outs = self.create(checked)
+        self.delete(old_id, old_outs)
+        return diff, new_id, new_outs
+
+    def update(self, id_: str, outputs: Mapping[str, Any], checked: Mapping[str, Any]) -> dict[str, Any]:
+        return self.host.update(id_, outputs, checked)
+
+    def read(
+        self, id_: str, outputs: Mapping[str, Any], inputs: Mapping[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
+        """Refresh passes the old outputs and inputs; a get (`ResourceOptions(id=...)`) `outputs={}`.
+
+        Returns (id, outputs, inputs or None); id "" means the job is gone."""
+        return self.host.read(id_, outputs, inputs)
+
+    def delete(self, id_: str, outputs: Mapping[str, Any], *, timeout: float | None = None) -> None:
+        self.host.delete(id_, outputs, timeout=timeout)
+
+    # -- calls that fail or wait ------------------------------------------------------------------
+
+    def create_in_background(self, checked: Mapping[str, Any], *, name: str = "res") -> BackgroundCall:
+        return _background(lambda: self.host.create(checked, name=name))
+
+    def up_in_background(self, inputs: Mapping[str, Any], *, name: str = "res") -> BackgroundCall:
+        return self.create_in_background(self.check(inputs, name=name), name=name)
+
+    def failed_create(self, checked: Mapping[str, Any]) -> str:
         """A create that must fail; returns what `pulumi up` would show."""
         try:
-            self.up(inputs)
+            self.create(checked)
         except HostCallError as error:
             return error.details
         raise AssertionError("the create succeeded but was expected to fail")
+
+    def failed_up(self, inputs: Mapping[str, Any]) -> str:
+        """Check, then a create that must fail; returns what `pulumi up` would show."""
+        return self.failed_create(self.check(inputs))
 
     def wait_for_line(self, text: str, timeout: float = 30.0) -> str:
         return self.host.wait_for_stderr(lambda line: text in line, timeout)

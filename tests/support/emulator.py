@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -142,20 +143,6 @@ def schema_checked_client() -> httpx.Client:
     return httpx.Client(timeout=30, event_hooks={"response": [check_api_response]})
 
 
-class FakeClock:
-    """A settable clock for `JobService(clock=...)`: seconds since the epoch."""
-
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.start = self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def at(self, offset: float) -> FakeClock:
-        self.now = self.start + offset
-        return self
-
-
 def create_with_service(service: JobService, **spec: object) -> TuningJob:
     """Create a job on `gs://b/train.jsonl` straight through a JobService (no HTTP)."""
     body = {
@@ -224,16 +211,22 @@ class InProcessEmulator(RunningEmulator):
         self.server = server
 
 
-@pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[InProcessEmulator]:
-    """A started in-process emulator with a fresh data directory and ~1 s jobs."""
-    server = EmulatorServer(tmp_path / "emulator-data", job_seconds=TEST_JOB_SECONDS).start()
-    running = InProcessEmulator(server)
+@contextmanager
+def serving(server: EmulatorServer) -> Iterator[InProcessEmulator]:
+    """Start `server` in this process; closed and stopped on the way out."""
+    running = InProcessEmulator(server.start())
     try:
         yield running
     finally:
         running.close()
         server.stop()
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[InProcessEmulator]:
+    """A started in-process emulator with a fresh data directory and ~1 s jobs."""
+    with serving(EmulatorServer(tmp_path / "emulator-data", job_seconds=TEST_JOB_SECONDS)) as running:
+        yield running
 
 
 SEED_DAY = dt.date(2024, 11, 1)
@@ -243,13 +236,9 @@ SEED_DAY = dt.date(2024, 11, 1)
 @pytest.fixture
 def seed_emulator(tmp_path: Path) -> Iterator[InProcessEmulator]:
     """The emulator set back to SEED_DAY, serving that day's model catalogue."""
-    server = EmulatorServer(tmp_path / "emulator-data", job_seconds=FAST_JOB_SECONDS, as_of=SEED_DAY).start()
-    running = InProcessEmulator(server)
-    try:
+    server = EmulatorServer(tmp_path / "emulator-data", job_seconds=FAST_JOB_SECONDS, as_of=SEED_DAY)
+    with serving(server) as running:
         yield running
-    finally:
-        running.close()
-        server.stop()
 
 
 def free_port() -> int:

@@ -14,16 +14,7 @@ import threading
 import time
 from typing import Any
 
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    ConfigureRequest,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi import dynamic
 
 from vertex_tuning.concurrency import max_concurrent_operations, widen_host_worker_pool
 
@@ -61,7 +52,7 @@ def _break_grpc_layout() -> None:
     del grpc._server._ServerState  # the running server keeps its state object; only the name goes
 
 
-class ToyProvider(ResourceProvider):
+class ToyProvider(dynamic.ResourceProvider):
     """`widen`: call widen_host_worker_pool in configure (the real provider does).
     `break_layout`: first make the host look like an unknown grpc version (fallback tests)."""
 
@@ -69,7 +60,7 @@ class ToyProvider(ResourceProvider):
         self.widen = widen
         self.break_layout = break_layout
 
-    def configure(self, req: ConfigureRequest) -> None:
+    def configure(self, req: dynamic.ConfigureRequest) -> None:
         # A slow configure lets a test queue calls behind it, as a real first call's setup can.
         time.sleep(float(req.config.get("toy:configureDelay") or 0))
         if self.break_layout:
@@ -79,19 +70,19 @@ class ToyProvider(ResourceProvider):
             widened = widen_host_worker_pool(workers)
             _line(f"toy: widened={widened}")
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
         failures = []
         if not isinstance(news.get("sleep_seconds", 0), (int, float)):
-            failures.append(CheckFailure("sleep_seconds", "must be a number of seconds"))
+            failures.append(dynamic.CheckFailure("sleep_seconds", "must be a number of seconds"))
         with _lock:
             in_flight = _in_flight
-        return CheckResult({**news, "creates_in_flight": in_flight}, failures)
+        return dynamic.CheckResult({**news, "creates_in_flight": in_flight}, failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         changed = sorted(key for key in news if key != "__provider" and olds.get(key) != news[key])
-        return DiffResult(changes=bool(changed), replaces=changed, delete_before_replace=False)
+        return dynamic.DiffResult(changes=bool(changed), replaces=changed, delete_before_replace=False)
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
+    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         in_flight_at_start = _enter()
         _line(f"toy: creating {props.get('i', '')}")
         try:
@@ -101,13 +92,13 @@ class ToyProvider(ResourceProvider):
         finally:
             peak = _leave()
         outs = {**props, "in_flight_at_start": in_flight_at_start, "peak_in_flight": peak}
-        return CreateResult(id_=f"toy-{os.getpid()}-{time.monotonic_ns()}", outs=outs)
+        return dynamic.CreateResult(id_=f"toy-{os.getpid()}-{time.monotonic_ns()}", outs=outs)
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        return ReadResult(id_, {**props, "read": True})
+    def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
+        return dynamic.ReadResult(id_, {**props, "read": True})
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs={**news, "updated": True})
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        return dynamic.UpdateResult(outs={**news, "updated": True})
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         _line(f"toy: deleted {_id}")
