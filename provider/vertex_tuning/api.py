@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, TypedDict
 
 from .client import VertexClient
 from .errors import InvalidNameError
@@ -24,6 +25,9 @@ from .wire import (
     Part,
     TuningJob,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # in `typing` from Python 3.11
 
 LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
 LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
@@ -114,36 +118,35 @@ def cancel_tuning_job(name: str, *, client: VertexClient | None = None) -> None:
         active.cancel_tuning_job(job)
 
 
+class GenerationOptions(TypedDict, total=False):
+    """The sampling settings `generate_content` takes by keyword: `GenerationConfig` fields."""
+
+    temperature: float | None
+    top_p: float | None
+    top_k: float | None
+    max_output_tokens: int | None
+    candidate_count: int | None
+    stop_sequences: list[str] | None
+
+
 def generate_content(
     endpoint: str,
     prompt: str | GenerateContentRequest,
     *,
     system_instruction: str | None = None,
-    temperature: float | None = None,
-    top_p: float | None = None,
-    top_k: float | None = None,
-    max_output_tokens: int | None = None,
-    candidate_count: int | None = None,
-    stop_sequences: list[str] | None = None,
     base_model: str | None = None,
     client: VertexClient | None = None,
+    **options: Unpack[GenerationOptions],
 ) -> GenerateContentResponse:
     """Prompt a tuned model through its endpoint (a tuning job's `tuned_model_endpoint_name`).
 
     `base_model`: the job's base model, so that a Gemini 3.x tuned model is called on its
-    multi-region host (`us` / `eu`)."""
+    multi-region host (`us` / `eu`). `options` are ignored when `prompt` is a whole request."""
     target = EndpointName.parse(endpoint)
     if isinstance(prompt, GenerateContentRequest):
         request = prompt
     else:
-        config = GenerationConfig(
-            temperature=temperature,
-            top_p=top_p,
-            top_k=top_k,
-            max_output_tokens=max_output_tokens,
-            candidate_count=candidate_count,
-            stop_sequences=stop_sequences,
-        )
+        config = GenerationConfig(**options)
         request = GenerateContentRequest(
             contents=[Content(role="user", parts=[Part(text=prompt)])],
             system_instruction=Content(parts=[Part(text=system_instruction)]) if system_instruction else None,

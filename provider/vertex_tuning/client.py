@@ -92,22 +92,23 @@ class VertexClient:
         self._on_retry = on_retry  # e.g. `progress.retry_line`: someone is waiting and should see it
         self._sleep = sleep
         self._clock = clock
+        way = settings.transport
         # The emulator never gets credentials; Google's hosts get them through GoogleAuth's one rule.
         auth = (
             None
             if settings.uses_emulator
             else GoogleAuth(
                 credentials,
-                impersonate_service_account=settings.impersonate_service_account,
-                credentials_env=settings.credentials_env,
+                impersonate_service_account=way.impersonate_service_account,
+                credentials_env=way.credentials_env,
             )
         )
         # The quota project is not secret, so the emulator gets it too (tests see it arrive).
-        quota = {QUOTA_PROJECT_HEADER: settings.quota_project} if settings.quota_project else {}
+        quota = {QUOTA_PROJECT_HEADER: way.quota_project} if way.quota_project else {}
         self._http = httpx.Client(
             transport=transport,
             auth=auth,
-            timeout=httpx.Timeout(settings.request_timeout, connect=min(10.0, settings.request_timeout)),
+            timeout=httpx.Timeout(way.request_timeout, connect=min(10.0, way.request_timeout)),
             headers={"User-Agent": USER_AGENT, **quota},
             follow_redirects=False,
         )

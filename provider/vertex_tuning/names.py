@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from typing import ClassVar, NamedTuple, TypeVar
 
 from .errors import InvalidNameError
 
@@ -87,35 +87,46 @@ def _split(kind: str, text: object, collections: tuple[str, ...], example: str) 
     return parts[1::2]
 
 
+class Segment(NamedTuple):
+    """One `{collection}/{id}` step of a name after its location, and how its id is checked."""
+
+    collection: str
+    field: str
+    kind: str
+    check: Callable[[object, str], str]
+    example: str = "123"
+
+
 @dataclass(frozen=True)
 class LocationName:
     """`projects/{project}/locations/{location}`: the parent of tuning jobs and endpoints.
 
-    Subclasses are names under a location, described by `_PATH`: (collection word, field, kind,
-    check) per segment after the location, so parsing and rendering are written once here.
+    Subclasses are names under a location, described by `_PATH`: one `Segment` per collection
+    after the location, so parsing, rendering and their messages are written once here.
     """
 
     project: str
     location: str
 
-    _KIND: ClassVar[str] = "location name"
-    _EXAMPLE: ClassVar[str] = "projects/my-project/locations/us-central1"
-    _PATH: ClassVar[tuple[tuple[str, str, str, Callable[[object, str], str]], ...]] = ()
+    _PATH: ClassVar[tuple[Segment, ...]] = ()
 
     def __post_init__(self) -> None:
         validate_project(self.project)
         validate_location(self.location)
-        for _, field, kind, check in self._PATH:
-            check(getattr(self, field), kind)
+        for segment in self._PATH:
+            segment.check(getattr(self, segment.field), segment.kind)
 
     @classmethod
     def parse(cls: type[_Name], text: object) -> _Name:
-        return cls(*_split(cls._KIND, text, tuple(segment[0] for segment in cls._PATH), cls._EXAMPLE))
+        # "tuning job id" names the last segment, so "tuning job name" names the whole.
+        kind = f"{cls._PATH[-1].kind.removesuffix(' id')} name" if cls._PATH else "location name"
+        example = cls.render("my-project", DEFAULT_LOCATION, *(segment.example for segment in cls._PATH))
+        return cls(*_split(kind, text, tuple(segment.collection for segment in cls._PATH), example))
 
     @classmethod
     def render(cls, *parts: str) -> str:
         """The name of these parts, unvalidated: for messages quoting what a caller asked for."""
-        words = ("projects", "locations", *(segment[0] for segment in cls._PATH))
+        words = ("projects", "locations", *(segment.collection for segment in cls._PATH))
         return "/".join(f"{word}/{part}" for word, part in zip(words, parts, strict=True))
 
     @property
@@ -131,9 +142,7 @@ class TuningJobName(LocationName):
     """`projects/{project}/locations/{location}/tuningJobs/{job_id}`."""
 
     job_id: str
-    _KIND: ClassVar[str] = "tuning job name"
-    _EXAMPLE: ClassVar[str] = "projects/my-project/locations/us-central1/tuningJobs/123"
-    _PATH = (("tuningJobs", "job_id", "tuning job id", validate_numeric_id),)
+    _PATH = (Segment("tuningJobs", "job_id", "tuning job id", validate_numeric_id),)
 
 
 @dataclass(frozen=True)
@@ -141,9 +150,7 @@ class EndpointName(LocationName):
     """`projects/{project}/locations/{location}/endpoints/{endpoint_id}`."""
 
     endpoint_id: str
-    _KIND: ClassVar[str] = "endpoint name"
-    _EXAMPLE: ClassVar[str] = "projects/my-project/locations/us-central1/endpoints/123"
-    _PATH = (("endpoints", "endpoint_id", "endpoint id", validate_numeric_id),)
+    _PATH = (Segment("endpoints", "endpoint_id", "endpoint id", validate_numeric_id),)
 
 
 @dataclass(frozen=True)
@@ -152,7 +159,7 @@ class ModelName(LocationName):
 
     model_id: str
     version: str | None = None
-    _PATH = (("models", "model_id", "model id", validate_numeric_id),)
+    _PATH = (Segment("models", "model_id", "model id", validate_numeric_id),)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -177,13 +184,9 @@ class ContextName(LocationName):
 
     store: str
     context_id: str
-    _KIND: ClassVar[str] = "experiment name"
-    _EXAMPLE: ClassVar[str] = (
-        "projects/my-project/locations/us-central1/metadataStores/default/contexts/my-experiment"
-    )
     _PATH = (
-        ("metadataStores", "store", "metadata store id", validate_resource_id),
-        ("contexts", "context_id", "experiment id", validate_resource_id),
+        Segment("metadataStores", "store", "metadata store id", validate_resource_id, "default"),
+        Segment("contexts", "context_id", "experiment id", validate_resource_id, "my-experiment"),
     )
 
 
@@ -192,9 +195,7 @@ class TensorboardName(LocationName):
     """`projects/{project}/locations/{location}/tensorboards/{tensorboard_id}`."""
 
     tensorboard_id: str
-    _KIND: ClassVar[str] = "tensorboard name"
-    _EXAMPLE: ClassVar[str] = "projects/my-project/locations/us-central1/tensorboards/123"
-    _PATH = (("tensorboards", "tensorboard_id", "tensorboard id", validate_numeric_id),)
+    _PATH = (Segment("tensorboards", "tensorboard_id", "tensorboard id", validate_numeric_id),)
 
 
 @dataclass(frozen=True)

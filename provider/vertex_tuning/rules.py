@@ -82,6 +82,18 @@ def name_rule(validate: Callable[[object], str]) -> Callable[[Any], str]:
     return rule
 
 
+def pattern_rule(pattern: re.Pattern[str], what: str) -> Callable[[Any], str]:
+    """A rule for text that must match `pattern` whole; `what` says what it must be, with an example."""
+
+    def rule(value: Any) -> str:
+        found = text(value)
+        if not pattern.fullmatch(found):
+            raise ValueError(f"must be {what}, got {found!r}")
+        return found
+
+    return rule
+
+
 def base_model(value: Any) -> str:
     model = catalogue.find_base_model(non_empty_text(value))
     if model is None:
@@ -162,14 +174,10 @@ def labels(value: Any) -> dict[str, str]:
     return dict(sorted(value.items()))
 
 
-def kms_key_name(value: Any) -> str:
-    key = text(value)
-    if not _KMS_KEY.fullmatch(key):
-        raise ValueError(
-            "must be a Cloud KMS key such as "
-            f"'projects/my-project/locations/us-central1/keyRings/ring/cryptoKeys/key', got {key!r}"
-        )
-    return key
+kms_key_name = pattern_rule(
+    _KMS_KEY,
+    "a Cloud KMS key such as 'projects/my-project/locations/us-central1/keyRings/ring/cryptoKeys/key'",
+)
 
 
 def kms_key_location(key: str) -> str | None:
@@ -178,14 +186,9 @@ def kms_key_location(key: str) -> str | None:
     return match["location"] if match is not None else None
 
 
-def service_account(value: Any) -> str:
-    email = text(value)
-    if not _EMAIL.fullmatch(email):
-        raise ValueError(
-            "must be a service account email such as 'tuner@my-project.iam.gserviceaccount.com', "
-            f"got {email!r}"
-        )
-    return email
+service_account = pattern_rule(
+    _EMAIL, "a service account email such as 'tuner@my-project.iam.gserviceaccount.com'"
+)
 
 
 def boolean(value: Any) -> bool:

@@ -17,8 +17,9 @@ The quota project (sent as `x-goog-user-project`, which user credentials need) i
 else `GOOGLE_BILLING_PROJECT` when `USER_PROJECT_OVERRIDE` is true, else `GOOGLE_CLOUD_QUOTA_PROJECT`,
 else the credentials' own `quota_project_id` (applied by `auth`).
 `Settings` holds nothing secret (credentials are named by the variable holding them, never copied),
-so it may be pickled with the provider. It is a `Target` (project, location, API host and version:
-where calls go) plus a `Transport` (emulator, credentials, quota project, timeout: how they travel).
+so it may be pickled with the provider. It holds a `Transport` (emulator, credentials, quota project,
+timeout: how requests travel) and names a `Target` (project, location, API host and version: where
+they go).
 Check, which must not reach the network, asks `resolve_place` instead: a project that only
 Application Default Credentials could name is "not known yet" there, never a stand-in.
 """
@@ -29,7 +30,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import ConfigurationError
 from .names import DEFAULT_LOCATION, api_host, validate_location, validate_project
@@ -129,23 +130,23 @@ class Transport:
 
 @dataclass(frozen=True)
 class Settings:
-    """Resolved, validated settings for talking to Vertex AI or the emulator: the fields of a
-    `Target` and a `Transport` in one flat value (what `VertexClient` takes). Nothing secret."""
+    """Resolved, validated settings for talking to Vertex AI or the emulator (what `VertexClient`
+    takes): the project, location and API version calls are made for, and the `Transport` they
+    travel by. Nothing secret."""
 
     project: str
     location: str = DEFAULT_LOCATION
     api_version: str = "v1"
-    emulator_host: str | None = None
-    impersonate_service_account: str | None = None
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
-    quota_project: str | None = None
-    credentials_env: str | None = None
+    transport: Transport = field(default_factory=Transport)
 
     def __post_init__(self) -> None:
         validate_project(self.project)
         validate_location(self.location)
         validate_api_version(self.api_version)
-        _ = self.transport  # validates the transport's fields
+
+    @property
+    def emulator_host(self) -> str | None:
+        return self.transport.emulator_host
 
     @property
     def uses_emulator(self) -> bool:
@@ -155,16 +156,6 @@ class Settings:
     def target(self) -> Target:
         host = self.emulator_host or api_host(self.location)
         return Target(self.project, self.location, host, self.api_version)
-
-    @property
-    def transport(self) -> Transport:
-        return Transport(
-            emulator_host=self.emulator_host,
-            impersonate_service_account=self.impersonate_service_account,
-            request_timeout=self.request_timeout,
-            quota_project=self.quota_project,
-            credentials_env=self.credentials_env,
-        )
 
 
 @dataclass(frozen=True)
@@ -250,16 +241,11 @@ def resolve_settings(
     if resolved_project is None:
         raise ConfigurationError(NO_PROJECT)
     resolved_location = _location(sources, location)
-    transport = _transport(sources, impersonate_service_account)
     return Settings(
         project=resolved_project,
         location=resolved_location,
         api_version=_api_version(sources, api_version),
-        emulator_host=transport.emulator_host,
-        impersonate_service_account=transport.impersonate_service_account,
-        request_timeout=transport.request_timeout,
-        quota_project=transport.quota_project,
-        credentials_env=transport.credentials_env,
+        transport=_transport(sources, impersonate_service_account),
     )
 
 

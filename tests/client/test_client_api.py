@@ -12,6 +12,7 @@ from vertex_tuning import api
 from vertex_tuning.api import build_filter
 from vertex_tuning.errors import InvalidNameError, VertexTuningError
 from vertex_tuning.names import EndpointName, LocationName, TuningJobName
+from vertex_tuning.settings import Transport
 from vertex_tuning.wire import GenerateContentRequest, JobState, TuningJob
 
 HOST = "us-central1-aiplatform.googleapis.com"
@@ -51,7 +52,7 @@ def test_each_call_uses_the_documented_method_and_path(
 def test_every_request_carries_timeouts(make_client: ClientFactory, recorder: Recorder) -> None:
     recorder.script(httpx.Response(200, json=job_json()))
 
-    make_client(request_timeout=20.0).get_tuning_job(TuningJobName.parse(JOB_NAME))
+    make_client(transport=Transport(request_timeout=20.0)).get_tuning_job(TuningJobName.parse(JOB_NAME))
 
     timeout = recorder.requests[0].extensions["timeout"]
     assert timeout == {"connect": 10.0, "read": 20.0, "write": 20.0, "pool": 20.0}
@@ -62,7 +63,7 @@ def test_the_emulator_is_plain_http_with_the_same_paths(
 ) -> None:
     recorder.script(httpx.Response(200, json=job_json()))
 
-    make_client(emulator_host="localhost:8765", api_version="v1beta1").get_tuning_job(
+    make_client(transport=Transport(emulator_host="localhost:8765"), api_version="v1beta1").get_tuning_job(
         TuningJobName.parse(JOB_NAME)
     )
 

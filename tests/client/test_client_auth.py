@@ -20,7 +20,7 @@ from vertex_tuning.auth import CLOUD_PLATFORM_SCOPE, GoogleAuth
 from vertex_tuning.client import VertexClient
 from vertex_tuning.errors import ConfigurationError
 from vertex_tuning.names import TuningJobName
-from vertex_tuning.settings import Settings
+from vertex_tuning.settings import Settings, Transport
 
 
 class SlowCredentials(FakeCredentials):
@@ -161,7 +161,9 @@ def sent_headers(settings: Settings, credentials: object) -> httpx.Headers:
 
 def test_the_credentials_quota_project_is_sent_unless_the_settings_choose_one() -> None:
     own = sent_headers(Settings(project="proj-1"), QuotaCredentials())
-    chosen = sent_headers(Settings(project="proj-1", quota_project="bill-me"), QuotaCredentials())
+    chosen = sent_headers(
+        Settings(project="proj-1", transport=Transport(quota_project="bill-me")), QuotaCredentials()
+    )
     none = sent_headers(Settings(project="proj-1"), FakeCredentials())
 
     assert own["x-goog-user-project"] == "creds-quota"

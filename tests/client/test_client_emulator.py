@@ -17,7 +17,7 @@ from support.emulator import PROJECT, InProcessEmulator, free_port, sample_datas
 from vertex_tuning.client import RetryPolicy, VertexClient
 from vertex_tuning.errors import AmbiguousCreateError, InvalidArgumentError, NotFoundError, TransportError
 from vertex_tuning.names import EndpointName, LocationName, TuningJobName
-from vertex_tuning.settings import Settings
+from vertex_tuning.settings import Settings, Transport
 from vertex_tuning.wire import (
     GenerateContentRequest,
     JobState,
@@ -51,10 +51,15 @@ def wire() -> RecordingTransport:
 
 
 def make_client(
-    emulator_host: str, transport: httpx.BaseTransport, clock: VirtualClock, **settings: str
+    emulator_host: str, transport: httpx.BaseTransport, clock: VirtualClock, api_version: str = "v1"
 ) -> VertexClient:
     return VertexClient(
-        Settings(project=PROJECT, location=LOCATION, emulator_host=emulator_host, **settings),  # type: ignore[arg-type]
+        Settings(
+            project=PROJECT,
+            location=LOCATION,
+            api_version=api_version,
+            transport=Transport(emulator_host=emulator_host),
+        ),
         transport=transport,
         credentials=FakeCredentials(),
         retry=RetryPolicy(max_attempts=4, budget=60.0),

@@ -30,7 +30,7 @@ from vertex_tuning.names import (
     validate_numeric_id,
     validate_project,
 )
-from vertex_tuning.settings import Settings, resolve_settings
+from vertex_tuning.settings import Settings, Transport, resolve_settings
 from vertex_tuning.wire import GenerateContentRequest, TuningJob
 
 INJECTIONS = [
@@ -247,7 +247,7 @@ def test_the_emulator_never_gets_a_token_nor_a_credentials_lookup(
     make_client: ClientFactory, recorder: Recorder, credentials: FakeCredentials
 ) -> None:
     recorder.script(httpx.Response(200, json=job_json()))
-    client = make_client(emulator_host="127.0.0.1:8765")
+    client = make_client(transport=Transport(emulator_host="127.0.0.1:8765"))
 
     client.get_tuning_job(TuningJobName.parse(JOB_NAME))
     client.create_tuning_job(LocationName(PROJECT, LOCATION), TuningJob(base_model="gemini-3.1-flash-lite"))

@@ -9,7 +9,7 @@ import pytest
 
 from vertex_tuning import settings
 from vertex_tuning.errors import ConfigurationError, InvalidNameError
-from vertex_tuning.settings import Settings, resolve_settings
+from vertex_tuning.settings import Settings, Transport, resolve_settings
 
 
 def no_adc() -> str | None:
@@ -139,10 +139,12 @@ def test_stack_config_beats_the_environment_for_the_emulator_and_sets_the_rest()
 
     assert settings == Settings(
         project="stack-project",
-        emulator_host="localhost:9000",
-        impersonate_service_account="tuner@stack-project.iam.gserviceaccount.com",
         api_version="v1beta1",
-        request_timeout=15.0,
+        transport=Transport(
+            emulator_host="localhost:9000",
+            impersonate_service_account="tuner@stack-project.iam.gserviceaccount.com",
+            request_timeout=15.0,
+        ),
     )
     assert settings.uses_emulator
 
@@ -194,7 +196,7 @@ def test_other_bad_config_names_its_key(key: str, value: str, message: str) -> N
 
 
 def test_settings_are_plain_frozen_data_that_pickle() -> None:
-    settings = Settings(project="p-12345", emulator_host="127.0.0.1:8765")
+    settings = Settings(project="p-12345", transport=Transport(emulator_host="127.0.0.1:8765"))
 
     assert pickle.loads(pickle.dumps(settings)) == settings  # noqa: S301  (our own bytes)
     with pytest.raises(AttributeError):
@@ -259,7 +261,7 @@ def test_impersonation_from_the_cli_then_config_then_pulumi_gcp_then_the_environ
             environ=environ,
             impersonate_service_account=sources["cli"] if "cli" in keys else None,
         )
-        return settings.impersonate_service_account
+        return settings.transport.impersonate_service_account
 
     order = list(sources)
     while order:
@@ -274,10 +276,10 @@ def test_google_credentials_are_named_by_their_variable_never_copied() -> None:
     settings = resolve_settings(project="proj-1", environ={"GOOGLE_CREDENTIALS": content})
     fallback = resolve_settings(project="proj-1", environ={"GCLOUD_KEYFILE_JSON": "/keys/sa.json"})
 
-    assert settings.credentials_env == "GOOGLE_CREDENTIALS"
-    assert fallback.credentials_env == "GCLOUD_KEYFILE_JSON"
+    assert settings.transport.credentials_env == "GOOGLE_CREDENTIALS"
+    assert fallback.transport.credentials_env == "GCLOUD_KEYFILE_JSON"
     assert "SECRET" not in repr(settings) and "SECRET" not in str(pickle.dumps(settings))
-    assert resolve_settings(project="proj-1", environ={}).credentials_env is None
+    assert resolve_settings(project="proj-1", environ={}).transport.credentials_env is None
 
 
 @pytest.mark.parametrize(
@@ -297,7 +299,9 @@ def test_google_credentials_are_named_by_their_variable_never_copied() -> None:
 def test_the_quota_project_follows_pulumi_gcp_and_google_auth(
     config: dict[str, str], environ: dict[str, str], expected: str | None
 ) -> None:
-    assert resolve_settings(project="proj-1", config=config, environ=environ).quota_project == expected
+    assert (
+        resolve_settings(project="proj-1", config=config, environ=environ).transport.quota_project == expected
+    )
 
 
 def test_a_missing_project_message_names_every_place_looked_at() -> None:
@@ -347,8 +351,12 @@ def test_check_reports_what_stops_resolution_under_the_input_it_stops() -> None:
 
 
 def test_settings_are_a_target_and_a_transport() -> None:
-    google = Settings(project="p-12345", location="europe-west4", quota_project="bill-me")
-    local = Settings(project="p-12345", emulator_host="127.0.0.1:8765", api_version="v1beta1")
+    google = Settings(
+        project="p-12345", location="europe-west4", transport=Transport(quota_project="bill-me")
+    )
+    local = Settings(
+        project="p-12345", api_version="v1beta1", transport=Transport(emulator_host="127.0.0.1:8765")
+    )
 
     assert google.target == settings.Target(
         "p-12345", "europe-west4", "europe-west4-aiplatform.googleapis.com", "v1"

@@ -15,14 +15,14 @@ from vertex_tuning import staging
 from vertex_tuning.client import RetryPolicy, VertexClient
 from vertex_tuning.errors import InvalidNameError, PermissionDeniedError, StagingUriError, TransportError
 from vertex_tuning.names import GcsObjectName
-from vertex_tuning.settings import Settings
+from vertex_tuning.settings import Settings, Transport
 from vertex_tuning.staging import StagingLocation
 
 PROJECT = "test-project"
 
 
 def emulator_client(emulator) -> VertexClient:
-    return VertexClient(Settings(project=PROJECT, emulator_host=emulator.host_port))
+    return VertexClient(Settings(project=PROJECT, transport=Transport(emulator_host=emulator.host_port)))
 
 
 def stage(client: VertexClient, path: Path, staging_uri: str) -> str:
@@ -195,7 +195,7 @@ def test_real_uploads_go_to_storage_googleapis_com_with_a_token(tmp_path):
 
 def test_the_emulator_never_gets_a_token(tmp_path):
     recorder = Recorder(not_found(), httpx.Response(200, json={}))
-    settings = Settings(project=PROJECT, emulator_host="127.0.0.1:9")
+    settings = Settings(project=PROJECT, transport=Transport(emulator_host="127.0.0.1:9"))
 
     with storage_client(recorder, settings) as client:
         stage(client, dataset(tmp_path), "gs://ml-staging/t")

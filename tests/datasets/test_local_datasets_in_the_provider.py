@@ -14,7 +14,7 @@ from support.emulator import messages_dataset, sample_dataset
 from vertex_tuning import provider, settings, staging
 from vertex_tuning.client import VertexClient
 from vertex_tuning.errors import VertexTuningError
-from vertex_tuning.settings import Settings
+from vertex_tuning.settings import Settings, Transport
 
 STAGING = "gs://ml-staging/tuning"
 
@@ -133,7 +133,9 @@ def test_without_local_datasets_nothing_changes():
 def test_create_uploads_each_planned_file_once(emulator, train):
     planned, _ = plan(training_dataset=str(train))
 
-    with VertexClient(Settings(project="test-project", emulator_host=emulator.host_port)) as client:
+    with VertexClient(
+        Settings(project="test-project", transport=Transport(emulator_host=emulator.host_port))
+    ) as client:
         staging.upload_local_datasets(client, planned)
         staging.upload_local_datasets(client, planned)
 
@@ -147,7 +149,9 @@ def test_create_refuses_a_file_changed_since_check(emulator, train):
     train.write_text(sample_dataset(9))
 
     with (
-        VertexClient(Settings(project="test-project", emulator_host=emulator.host_port)) as client,
+        VertexClient(
+            Settings(project="test-project", transport=Transport(emulator_host=emulator.host_port))
+        ) as client,
         pytest.raises(VertexTuningError, match="changed after check"),
     ):
         staging.upload_local_datasets(client, planned)

@@ -24,7 +24,7 @@ from vertex_tuning.client import RetryPolicy, VertexClient
 from vertex_tuning.errors import TransportError
 from vertex_tuning.lifecycle import Lifecycle
 from vertex_tuning.names import LocationName
-from vertex_tuning.settings import Settings
+from vertex_tuning.settings import Settings, Transport
 from vertex_tuning.wire import JobState
 
 pytestmark = pytest.mark.slow
@@ -93,7 +93,7 @@ def test_polling_outage_is_bounded(tmp_path):
     In process, on a virtual clock: the requests really go to a port nobody listens on any more."""
     emulator = EmulatorProcess(tmp_path / "emulator").start()
     clock = VirtualClock()
-    settings = Settings(project=PROJECT, emulator_host=emulator.host_port)
+    settings = Settings(project=PROJECT, transport=Transport(emulator_host=emulator.host_port))
     client = VertexClient(
         settings, retry=RetryPolicy(max_attempts=3, budget=60.0), sleep=clock.sleep, clock=clock
     )

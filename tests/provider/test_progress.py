@@ -14,7 +14,7 @@ from vertex_tuning.client import RetryNotice, RetryPolicy, VertexClient
 from vertex_tuning.errors import TransportError
 from vertex_tuning.lifecycle import Lifecycle
 from vertex_tuning.names import LocationName, TuningJobName
-from vertex_tuning.settings import Settings
+from vertex_tuning.settings import Settings, Transport
 
 PROJECT, LOCATION = "p-1234", "us-central1"
 
@@ -112,7 +112,7 @@ def test_every_retry_that_waits_is_a_line_with_status_attempt_and_delay() -> Non
     notices: list[RetryNotice] = []
     lines: list[str] = []
     client = VertexClient(
-        Settings(project=PROJECT, emulator_host="127.0.0.1:1"),
+        Settings(project=PROJECT, transport=Transport(emulator_host="127.0.0.1:1")),
         transport=httpx.MockTransport(handler),
         retry=RetryPolicy(max_attempts=4, initial_backoff=0.5, max_backoff=2.0),
         sleep=lambda _: None,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..api import generate_content
+from ..api import GenerationOptions, generate_content
 from ..names import EndpointName
 from . import app, common
 from .output import emit
@@ -48,17 +48,12 @@ def prompt(
     with common.reported_errors():
         settings, name = common.named_settings(ctx, endpoint, EndpointName)
         with common.api_client(settings) as client:
+            sampling = GenerationOptions(
+                temperature=temperature, top_p=top_p, top_k=top_k, max_output_tokens=max_output_tokens
+            )
             # The library's own request builder, as `vertex_tuning.generate_content` callers use it.
             response = generate_content(
-                str(name),
-                text,
-                system_instruction=system,
-                temperature=temperature,
-                top_p=top_p,
-                top_k=top_k,
-                max_output_tokens=max_output_tokens,
-                base_model=base_model,
-                client=client,
+                str(name), text, system_instruction=system, base_model=base_model, client=client, **sampling
             )
     chosen = common.chosen_format(ctx, as_json)
     if chosen.kind != "table":  # the whole response, for scripts

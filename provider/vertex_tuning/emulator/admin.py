@@ -32,27 +32,12 @@ class EmulatorAdmin:
 
     # --- faults --------------------------------------------------------------------------------
 
-    def add_fault(
-        self,
-        route: str,
-        kind: FaultKind = "status",
-        *,
-        status: int = 503,
-        retry_after: float | None = None,
-        seconds: float = 0.0,
-        times: int | None = 1,
-        message: str | None = None,
-    ) -> int:
-        """Hit the next `times` requests to `route` (`*` for all; None times = every request)."""
-        fault = Fault(
-            route=route,
-            kind=kind,
-            status=status,
-            retry_after=retry_after,
-            seconds=seconds,
-            times=times,
-            message=message,
-        )
+    def add_fault(self, route: str, kind: FaultKind = "status", **details: Any) -> int:
+        """Hit the next `times` requests to `route` (`*` for all; None times = every request).
+
+        `details` are the other `Fault` fields (`status`, `retry_after`, `seconds`, `times`,
+        `message`), with its defaults; the model refuses any other name."""
+        fault = Fault(route=route, kind=kind, **details)
         return int(self._call("POST", "/faults", fault.model_dump())["id"])
 
     def fail_requests(self, route: str, status: int, *, times: int = 1, retry_after: float | None = 1) -> int:

@@ -16,21 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .. import catalogue
+from .. import catalogue, wire
 from ..names import EndpointName, TuningJobName
-from ..wire import (
-    AdapterSize,
-    JobState,
-    ListTuningJobsResponse,
-    SupervisedHyperParameters,
-    SupervisedTuningDataStats,
-    TunedModel,
-    TunedModelCheckpoint,
-    TuningDataStats,
-    TuningJob,
-    TuningJobMetadata,
-    TuningJobState,
-)
 from . import lifecycle, listing, training
 from .lifecycle import STICKABLE, Phase
 from .model_registry import ModelRef, ModelRegistry
@@ -76,11 +63,13 @@ class JobService:
         # Faults waiting for the next created job: {"stuck": "JOB_STATE_RUNNING"}, {"fail": "..."}, ...
         self.next_job_controls: dict[str, Any] = {}
         self.outcomes = Outcomes(store, self._train)
-        self.registry = ModelRegistry(store, lambda row: self.phase(row).state is JobState.SUCCEEDED)
+        self.registry = ModelRegistry(store, lambda row: self.phase(row).state is wire.JobState.SUCCEEDED)
 
     # --- routes ------------------------------------------------------------------------------
 
-    def create(self, project: str, location: str, job: TuningJob, *, version: str = "v1") -> TuningJob:
+    def create(
+        self, project: str, location: str, job: wire.TuningJob, *, version: str = "v1"
+    ) -> wire.TuningJob:
         self.outcomes.settle()
         source = check_create(job, location, self.data, self.as_of or catalogue.today())
         number = project_number(project)
@@ -109,18 +98,18 @@ class JobService:
         )
         return self.view(row)
 
-    def get(self, project: str, location: str, job_id: str) -> TuningJob:
+    def get(self, project: str, location: str, job_id: str) -> wire.TuningJob:
         return self.view(self.row(project, location, job_id))
 
     def list_jobs(
         self, project: str, location: str, *, filter: str = "", page_size: int = 0, page_token: str = ""
-    ) -> ListTuningJobsResponse:
+    ) -> wire.ListTuningJobsResponse:
         matches = listing.parse_filter(filter)
         after = listing.decode_page_token(page_token)
         size = min(page_size or listing.DEFAULT_PAGE_SIZE, listing.MAX_PAGE_SIZE)
         if page_size < 0:
             raise invalid(f"page_size must not be negative, got {page_size}.")
-        page: list[TuningJob] = []
+        page: list[wire.TuningJob] = []
         rows = [
             row
             for row in self.store.jobs(project_number(project), location)
@@ -132,15 +121,15 @@ class JobService:
                 continue
             if len(page) == size:
                 token = listing.encode_page_token(rows[index - 1].seq)
-                return ListTuningJobsResponse(tuning_jobs=page, next_page_token=token)
+                return wire.ListTuningJobsResponse(tuning_jobs=page, next_page_token=token)
             page.append(job)
-        return ListTuningJobsResponse(tuning_jobs=page)
+        return wire.ListTuningJobsResponse(tuning_jobs=page)
 
     def cancel(self, project: str, location: str, job_id: str) -> None:
         self.outcomes.settle()
         row = self.row(project, location, job_id)
         phase = self.phase(row)
-        if phase.state is JobState.CANCELLING:
+        if phase.state is wire.JobState.CANCELLING:
             return
         if phase.state.is_terminal:
             raise ApiError(
@@ -167,11 +156,11 @@ class JobService:
             slot = lifecycle.slots(rows, self.max_concurrent_jobs, self.outcome, now).get(row.id, row.created)
         return lifecycle.phase(row, slot, self.outcome, now)
 
-    def view(self, row: JobRow, now: float | None = None) -> TuningJob:
+    def view(self, row: JobRow, now: float | None = None) -> wire.TuningJob:
         """The job as the API shows it at `now` (v1beta1's extra fields included; v1 drops them)."""
         now = self.clock() if now is None else now
         phase = self.phase(row, now)
-        job = TuningJob.model_validate(row.request)
+        job = wire.TuningJob.model_validate(row.request)
         job.name = row.name
         # wire declares enum fields through an alias mypy reads as None.
         job.state = phase.state  # type: ignore[assignment]
@@ -182,8 +171,10 @@ class JobService:
         job.error = phase.error
         if job.pre_tuned_model is not None:
             job.pre_tuned_model.base_model = row.base_model
-        if phase.start is None or (phase.state is JobState.FAILED and phase.error and phase.error.code == 3):
-            if phase.state is JobState.PENDING:
+        if phase.start is None or (
+            phase.state is wire.JobState.FAILED and phase.error and phase.error.code == 3
+        ):
+            if phase.state is wire.JobState.PENDING:
                 job.tuning_job_state = _detailed(  # type: ignore[assignment]
                     lifecycle.tuning_job_state(phase, now, row.duration, True)
                 )
@@ -193,28 +184,28 @@ class JobService:
         job.tuning_job_state = _detailed(  # type: ignore[assignment]
             lifecycle.tuning_job_state(phase, now, row.duration, steps < outcome.steps)
         )
-        job.tuning_job_metadata = TuningJobMetadata(
+        job.tuning_job_metadata = wire.TuningJobMetadata(
             completed_epoch_count=steps // outcome.steps_per_epoch, completed_step_count=steps
         )
         job.experiment = experiment_name(row)
-        job.tuning_data_stats = TuningDataStats(
-            supervised_tuning_data_stats=SupervisedTuningDataStats.model_validate(outcome.stats)
+        job.tuning_data_stats = wire.TuningDataStats(
+            supervised_tuning_data_stats=wire.SupervisedTuningDataStats.model_validate(outcome.stats)
         )
-        if phase.state is JobState.SUCCEEDED:
+        if phase.state is wire.JobState.SUCCEEDED:
             self._add_results(job, row, outcome)
         return job
 
-    def _add_results(self, job: TuningJob, row: JobRow, outcome: TrainingOutcome) -> None:
+    def _add_results(self, job: wire.TuningJob, row: JobRow, outcome: TrainingOutcome) -> None:
         spec = job.supervised_tuning_spec
         assert spec is not None
-        spec.hyper_parameters = SupervisedHyperParameters(
+        spec.hyper_parameters = wire.SupervisedHyperParameters(
             epoch_count=outcome.epochs,
             learning_rate_multiplier=outcome.learning_rate_multiplier,
-            adapter_size=AdapterSize(outcome.adapter_size),
+            adapter_size=wire.AdapterSize(outcome.adapter_size),
         )
         endpoints = self.outcomes.checkpoint_endpoints(row)
         checkpoints = [
-            TunedModelCheckpoint(
+            wire.TunedModelCheckpoint(
                 checkpoint_id=checkpoint_id,
                 epoch=epoch,
                 step=step,
@@ -224,7 +215,7 @@ class JobService:
             )
             for checkpoint_id, epoch, step in outcome.checkpoints()
         ]
-        job.tuned_model = TunedModel(
+        job.tuned_model = wire.TunedModel(
             model=model_name(row), endpoint=endpoint_name(row), checkpoints=checkpoints or None
         )
 
@@ -254,11 +245,11 @@ class JobService:
             raise ApiError(
                 "FAILED_PRECONDITION", f"Tuning job {row.name} has finished; it cannot be steered."
             )
-        if value == JobState.PENDING.value and state is not JobState.PENDING:
+        if value == wire.JobState.PENDING.value and state is not wire.JobState.PENDING:
             raise ApiError(
                 "FAILED_PRECONDITION", f"Tuning job {row.name} has started; it cannot stay PENDING."
             )
-        if key == "ignoreCancel" and state is JobState.CANCELLING:
+        if key == "ignoreCancel" and state is wire.JobState.CANCELLING:
             raise ApiError("FAILED_PRECONDITION", f"Tuning job {row.name} is already cancelling.")
         controls = dict(row.controls)
         if value is None:
@@ -276,7 +267,7 @@ class JobService:
     def _train(self, row: JobRow) -> Trained:
         model = catalogue.find_base_model(row.base_model)
         assert model is not None
-        outcome, exchanges = training.train(TuningJob.model_validate(row.request), model, self.data)
+        outcome, exchanges = training.train(wire.TuningJob.model_validate(row.request), model, self.data)
         endpoints: dict[str, str] = {}
         if outcome.failure is None:
             exchanges = (exchanges + self._inherited_exchanges(row))[: training.MAX_KEPT_EXCHANGES]
@@ -292,7 +283,7 @@ class JobService:
         self.outcome(earlier)
         return self.outcomes.exchanges(earlier)
 
-    def _lineage(self, project: str, location: str, job: TuningJob, source: ModelRef | None) -> Lineage:
+    def _lineage(self, project: str, location: str, job: wire.TuningJob, source: ModelRef | None) -> Lineage:
         """Where a new job's tuned model goes: a new model, or a new version of the source's.
 
         As on the service: continuous tuning adds a version to the source's model, named as the
@@ -342,7 +333,7 @@ def _checkpoint_endpoint_id(row: JobRow, checkpoint_id: str) -> str:
     return str(10**18 + int(digest, 16) % (9 * 10**18))
 
 
-def _request_fields(job: TuningJob) -> dict[str, Any]:
+def _request_fields(job: wire.TuningJob) -> dict[str, Any]:
     """The caller's fields only: output-only fields in a create body are ignored, as on the service."""
     kept = job.to_json_dict()
     for output in ("name", "state", "createTime", "startTime", "endTime", "updateTime", "error",
@@ -353,6 +344,6 @@ def _request_fields(job: TuningJob) -> dict[str, Any]:
     return kept
 
 
-def _detailed(state: str | None) -> TuningJobState | None:
+def _detailed(state: str | None) -> wire.TuningJobState | None:
     """v1beta1's finer state as the wire model holds it."""
-    return TuningJobState.tolerant(state) if state else None
+    return wire.TuningJobState.tolerant(state) if state else None

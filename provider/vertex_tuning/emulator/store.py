@@ -292,23 +292,12 @@ class Store:
 
 
 def _row(row: sqlite3.Row) -> JobRow:
-    return JobRow(
-        seq=row["seq"],
-        id=row["id"],
-        project=row["project"],
-        location=row["location"],
-        created=row["created"],
-        duration=row["duration"],
-        request=json.loads(row["request"]),
-        model_id=row["model_id"],
-        model_version=row["model_version"],
-        endpoint_id=row["endpoint_id"],
-        base_model=row["base_model"],
-        source_job=row["source_job"],
-        controls=json.loads(row["controls"]),
-        cancelled=row["cancelled"],
-        outcome=_outcome(row["outcome"]) if row["outcome"] else None,
-    )
+    """The columns of `jobs` are named as `JobRow`'s fields; only the JSON ones need decoding."""
+    values = dict(zip(row.keys(), row, strict=True))
+    values["request"] = json.loads(values["request"])
+    values["controls"] = json.loads(values["controls"])
+    values["outcome"] = _outcome(values["outcome"]) if values["outcome"] else None
+    return JobRow(**values)
 
 
 # The outcome's JSON form, in this one place (a failed job's has only "failure").
