@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
 
 from ..wire import JobState
 from .faults import Fault, FaultKind
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # in `typing` from Python 3.11
+
+
+class FaultDetails(TypedDict, total=False):
+    """The `Fault` fields besides route and kind, so callers' keywords are type-checked."""
+
+    status: int
+    retry_after: float | None
+    seconds: float
+    times: int | None
+    message: str | None
 
 
 class EmulatorAdmin:
@@ -32,11 +45,9 @@ class EmulatorAdmin:
 
     # --- faults --------------------------------------------------------------------------------
 
-    def add_fault(self, route: str, kind: FaultKind = "status", **details: Any) -> int:
-        """Hit the next `times` requests to `route` (`*` for all; None times = every request).
-
-        `details` are the other `Fault` fields (`status`, `retry_after`, `seconds`, `times`,
-        `message`), with its defaults; the model refuses any other name."""
+    def add_fault(self, route: str, kind: FaultKind = "status", **details: Unpack[FaultDetails]) -> int:
+        """Hit the next `times` requests to `route` (`*` for all; None times = every request);
+        what `details` leave out takes `Fault`'s defaults."""
         fault = Fault(route=route, kind=kind, **details)
         return int(self._call("POST", "/faults", fault.model_dump())["id"])
 
