@@ -69,7 +69,7 @@ def read_metrics(client: VertexClient, job: TuningJob | TuningJobName) -> dict[s
 
 
 def _read_run(client: VertexClient, run: TensorboardRunName) -> Iterator[tuple[str, list[MetricPoint]]]:
-    location = run.tensorboard.location
+    location = run.location
     for page in client.fetch_pages(
         ListTensorboardTimeSeriesResponse, Call("GET", location, f"{run}/timeSeries")
     ):

@@ -190,73 +190,71 @@ class ContextName(LocationName):
     )
 
 
+_TENSORBOARD = Segment("tensorboards", "tensorboard_id", "tensorboard id", validate_numeric_id, "1")
+
+
 @dataclass(frozen=True)
 class TensorboardName(LocationName):
     """`projects/{project}/locations/{location}/tensorboards/{tensorboard_id}`."""
 
     tensorboard_id: str
-    _PATH = (Segment("tensorboards", "tensorboard_id", "tensorboard id", validate_numeric_id),)
+    _PATH = (_TENSORBOARD,)
+
+    def experiment(self, experiment_id: str) -> TensorboardExperimentName:
+        return TensorboardExperimentName(self.project, self.location, self.tensorboard_id, experiment_id)
+
+    def run(self, experiment_id: str, run_id: str) -> TensorboardRunName:
+        return TensorboardRunName(self.project, self.location, self.tensorboard_id, experiment_id, run_id)
+
+
+_EXPERIMENT = Segment("experiments", "experiment_id", "tensorboard experiment id", validate_resource_id, "e")
+_RUN = Segment("runs", "run_id", "tensorboard run id", validate_resource_id, "r")
 
 
 @dataclass(frozen=True)
-class TensorboardExperimentName:
+class TensorboardExperimentName(LocationName):
     """`.../tensorboards/{tensorboard_id}/experiments/{experiment_id}`."""
 
-    tensorboard: TensorboardName
+    tensorboard_id: str
     experiment_id: str
-
-    def __post_init__(self) -> None:
-        validate_resource_id(self.experiment_id, "tensorboard experiment id")
-
-    def __str__(self) -> str:
-        return f"{self.tensorboard}/experiments/{self.experiment_id}"
+    _PATH = (_TENSORBOARD, _EXPERIMENT)
 
 
 @dataclass(frozen=True)
-class TensorboardRunName:
+class TensorboardRunName(LocationName):
     """`.../tensorboards/{tensorboard_id}/experiments/{experiment_id}/runs/{run_id}`."""
 
-    tensorboard: TensorboardName
+    tensorboard_id: str
     experiment_id: str
     run_id: str
+    _PATH = (_TENSORBOARD, _EXPERIMENT, _RUN)
 
-    def __post_init__(self) -> None:
-        validate_resource_id(self.experiment_id, "tensorboard experiment id")
-        validate_resource_id(self.run_id, "tensorboard run id")
-
-    @classmethod
-    def parse(cls, text: object) -> TensorboardRunName:
-        example = "projects/my-project/locations/us-central1/tensorboards/1/experiments/e/runs/r"
-        project, location, tensorboard_id, experiment_id, run_id = _split(
-            "tensorboard run name", text, ("tensorboards", "experiments", "runs"), example
+    def time_series(self, time_series_id: str) -> TimeSeriesName:
+        return TimeSeriesName(
+            self.project, self.location, self.tensorboard_id, self.experiment_id, self.run_id, time_series_id
         )
-        return cls(TensorboardName(project, location, tensorboard_id), experiment_id, run_id)
-
-    def __str__(self) -> str:
-        return f"{self.tensorboard}/experiments/{self.experiment_id}/runs/{self.run_id}"
 
 
 @dataclass(frozen=True)
-class TimeSeriesName:
+class TimeSeriesName(LocationName):
     """`.../runs/{run_id}/timeSeries/{time_series_id}`."""
 
-    run: TensorboardRunName
+    tensorboard_id: str
+    experiment_id: str
+    run_id: str
     time_series_id: str
+    _PATH = (
+        _TENSORBOARD,
+        _EXPERIMENT,
+        _RUN,
+        Segment("timeSeries", "time_series_id", "time series id", validate_resource_id, "1"),
+    )
 
-    def __post_init__(self) -> None:
-        validate_resource_id(self.time_series_id, "time series id")
-
-    @classmethod
-    def parse(cls, text: object) -> TimeSeriesName:
-        example = "projects/my-project/locations/us-central1/tensorboards/1/experiments/e/runs/r/timeSeries/1"
-        project, location, tensorboard_id, experiment_id, run_id, series_id = _split(
-            "time series name", text, ("tensorboards", "experiments", "runs", "timeSeries"), example
+    @property
+    def run(self) -> TensorboardRunName:
+        return TensorboardRunName(
+            self.project, self.location, self.tensorboard_id, self.experiment_id, self.run_id
         )
-        run = TensorboardRunName(TensorboardName(project, location, tensorboard_id), experiment_id, run_id)
-        return cls(run, series_id)
-
-    def __str__(self) -> str:
-        return f"{self.run}/timeSeries/{self.time_series_id}"
 
 
 def validate_bucket(value: object) -> str:
