@@ -14,24 +14,8 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..names import TensorboardExperimentName, TensorboardName, TensorboardRunName, TimeSeriesName
-from ..wire import (
-    BatchReadTensorboardTimeSeriesDataResponse,
-    Context,
-    ListContextsResponse,
-    ListTensorboardRunsResponse,
-    ListTensorboardTimeSeriesResponse,
-    ReadTensorboardTimeSeriesDataResponse,
-    Scalar,
-    Tensorboard,
-    TensorboardExperiment,
-    TensorboardRun,
-    TensorboardTimeSeries,
-    TimeSeriesData,
-    TimeSeriesDataPoint,
-    ValueType,
-    WireModel,
-)
+from .. import wire
+from ..names import TensorboardName, TensorboardRunName
 from .lifecycle import Phase, step_times
 from .outcome import TrainingOutcome
 from .resources import experiment_id, experiment_name, project_number, timestamp
@@ -41,7 +25,7 @@ from .store import JobRow
 if TYPE_CHECKING:
     from .jobs import JobService
 
-VALUE_TYPES = [member.value for member in ValueType]  # by number, for enum-encoding=int
+VALUE_TYPES = [member.value for member in wire.ValueType]  # by number, for enum-encoding=int
 TRAIN_SERIES = ("/train_total_loss", "/train_fraction_of_correct_next_step_preds", "/train_num_predictions")
 EVAL_SERIES = ("/eval_total_loss", "/eval_fraction_of_correct_next_step_preds", "/eval_num_predictions")
 RUN_ID = "tuning"
@@ -88,7 +72,7 @@ class Metrics:
             # Tuning experiments are top-level: nothing has them as parent contexts.
             if all(field != "parent_contexts" and fields[field] == value for field, value in wanted):
                 contexts.append(body)
-        return answer(ListContextsResponse(contexts=contexts))
+        return answer(wire.ListContextsResponse(contexts=contexts))
 
     def patch_context(
         self, project: str, location: str, context_id: str, changes: dict[str, Any]
@@ -101,7 +85,7 @@ class Metrics:
         self.jobs.store.set_patches({key: {**patched, **kept, "metadata": metadata}})
         return answer(self._context(row))
 
-    def _context(self, row: JobRow) -> Context:
+    def _context(self, row: JobRow) -> wire.Context:
         body = context(row, self.jobs.phase(row))
         patched = self.jobs.store.patch(f"contexts/{experiment_id(row)}")
         if not patched:
@@ -164,11 +148,11 @@ class Metrics:
                 )
             one = self._read(project, location, board, found["experiment"], found["run"], found["series"])
             data.append(one.time_series_data)
-        return answer(BatchReadTensorboardTimeSeriesDataResponse(time_series_data=data))
+        return answer(wire.BatchReadTensorboardTimeSeriesDataResponse(time_series_data=data))
 
     def _read(
         self, project: str, location: str, board: str, exp_id: str, run_id: str, series: str
-    ) -> ReadTensorboardTimeSeriesDataResponse:
+    ) -> wire.ReadTensorboardTimeSeriesDataResponse:
         row = self._run_job(project, location, board, exp_id, run_id)
         return read(row, self.jobs.phase(row), self.jobs.outcome(row), series, self.jobs.clock())
 
@@ -183,7 +167,7 @@ class Metrics:
         return row
 
 
-def answer(message: WireModel) -> dict[str, Any]:
+def answer(message: wire.WireModel) -> dict[str, Any]:
     """The message's proto3 JSON (camelCase, int64 as strings, timestamps), keeping the empty lists
     these answers have always carried (`{"contexts": []}`, `"values": []`) that `to_json_dict`
     would leave out, so the bytes stay what Google's clients were tested against."""
@@ -206,7 +190,7 @@ def tensorboard_name(row: JobRow) -> TensorboardName:
 
 
 def run_name(row: JobRow) -> TensorboardRunName:
-    return TensorboardRunName(tensorboard_name(row), experiment_id(row), RUN_ID)
+    return tensorboard_name(row).run(experiment_id(row), RUN_ID)
 
 
 def series_id(display_name: str) -> str:
@@ -223,9 +207,9 @@ def check_run(row: JobRow, run: str) -> None:
         raise not_found(f"TensorboardRun {run} not found in experiment {experiment_id(row)}.")
 
 
-def context(row: JobRow, phase: Phase) -> Context:
+def context(row: JobRow, phase: Phase) -> wire.Context:
     assert phase.start is not None
-    return Context(
+    return wire.Context(
         name=experiment_name(row),
         display_name=experiment_id(row),
         etag=str(row.seq),
@@ -237,11 +221,11 @@ def context(row: JobRow, phase: Phase) -> Context:
     )
 
 
-def tensorboard(project_number: str, location: str, first_start: float) -> Tensorboard:
+def tensorboard(project_number: str, location: str, first_start: float) -> wire.Tensorboard:
     """The location's TensorBoard, created when its first tuning job started."""
     tb_id = location_tensorboard_id(project_number, location)
     when = timestamp(first_start)
-    return Tensorboard(
+    return wire.Tensorboard(
         name=str(TensorboardName(project_number, location, tb_id)),
         display_name="Default TensorBoard for tuning jobs",
         blob_storage_path_prefix=f"cloud-ai-platform-{tb_id}",
@@ -252,11 +236,11 @@ def tensorboard(project_number: str, location: str, first_start: float) -> Tenso
     )
 
 
-def experiment(row: JobRow, phase: Phase) -> TensorboardExperiment:
+def experiment(row: JobRow, phase: Phase) -> wire.TensorboardExperiment:
     assert phase.start is not None
     when = timestamp(phase.start)
-    return TensorboardExperiment(
-        name=str(TensorboardExperimentName(tensorboard_name(row), experiment_id(row))),
+    return wire.TensorboardExperiment(
+        name=str(tensorboard_name(row).experiment(experiment_id(row))),
         display_name=experiment_id(row),
         source="vertex-ai-tuning",
         etag=str(row.seq),
@@ -265,14 +249,16 @@ def experiment(row: JobRow, phase: Phase) -> TensorboardExperiment:
     )
 
 
-def run(row: JobRow, phase: Phase) -> TensorboardRun:
+def run(row: JobRow, phase: Phase) -> wire.TensorboardRun:
     assert phase.start is not None
     when = timestamp(phase.start)
-    return TensorboardRun(name=str(run_name(row)), display_name=RUN_ID, create_time=when, update_time=when)
+    return wire.TensorboardRun(
+        name=str(run_name(row)), display_name=RUN_ID, create_time=when, update_time=when
+    )
 
 
-def runs(row: JobRow, phase: Phase) -> ListTensorboardRunsResponse:
-    return ListTensorboardRunsResponse(tensorboard_runs=[run(row, phase)])
+def runs(row: JobRow, phase: Phase) -> wire.ListTensorboardRunsResponse:
+    return wire.ListTensorboardRunsResponse(tensorboard_runs=[run(row, phase)])
 
 
 def series_names(outcome: TrainingOutcome) -> tuple[str, ...]:
@@ -281,23 +267,25 @@ def series_names(outcome: TrainingOutcome) -> tuple[str, ...]:
 
 def time_series_list(
     row: JobRow, phase: Phase, outcome: TrainingOutcome
-) -> ListTensorboardTimeSeriesResponse:
-    return ListTensorboardTimeSeriesResponse(
+) -> wire.ListTensorboardTimeSeriesResponse:
+    return wire.ListTensorboardTimeSeriesResponse(
         tensorboard_time_series=[_series(row, phase, display) for display in series_names(outcome)]
     )
 
 
-def time_series(row: JobRow, phase: Phase, outcome: TrainingOutcome, wanted: str) -> TensorboardTimeSeries:
+def time_series(
+    row: JobRow, phase: Phase, outcome: TrainingOutcome, wanted: str
+) -> wire.TensorboardTimeSeries:
     return _series(row, phase, _display(outcome, wanted))
 
 
-def _series(row: JobRow, phase: Phase, display: str) -> TensorboardTimeSeries:
+def _series(row: JobRow, phase: Phase, display: str) -> wire.TensorboardTimeSeries:
     assert phase.start is not None
     when = timestamp(phase.start)
-    return TensorboardTimeSeries(
-        name=str(TimeSeriesName(run_name(row), series_id(display))),
+    return wire.TensorboardTimeSeries(
+        name=str(run_name(row).time_series(series_id(display))),
         display_name=display,
-        value_type=ValueType.SCALAR,
+        value_type=wire.ValueType.SCALAR,
         plugin_name="scalars",
         create_time=when,
         update_time=when,
@@ -313,16 +301,16 @@ def _display(outcome: TrainingOutcome, wanted: str) -> str:
 
 def read(
     row: JobRow, phase: Phase, outcome: TrainingOutcome, wanted: str, now: float
-) -> ReadTensorboardTimeSeriesDataResponse:
+) -> wire.ReadTensorboardTimeSeriesDataResponse:
     """`:read` of one series: every point recorded by `now`."""
     display = _display(outcome, wanted)
     values = [
-        TimeSeriesDataPoint(step=step, wall_time=timestamp(when), scalar=Scalar(value=value))
+        wire.TimeSeriesDataPoint(step=step, wall_time=timestamp(when), scalar=wire.Scalar(value=value))
         for step, when, value in points(row, phase, outcome, display, now)
     ]
-    return ReadTensorboardTimeSeriesDataResponse(
-        time_series_data=TimeSeriesData(
-            tensorboard_time_series_id=wanted, value_type=ValueType.SCALAR, values=values
+    return wire.ReadTensorboardTimeSeriesDataResponse(
+        time_series_data=wire.TimeSeriesData(
+            tensorboard_time_series_id=wanted, value_type=wire.ValueType.SCALAR, values=values
         )
     )
 
