@@ -152,7 +152,9 @@ class JobService:
         if self.max_concurrent_jobs is None:
             slot: float | None = row.created
         else:
-            rows = self.store.project_jobs(row.project)
+            # The queue is first come, first served: only older jobs decide this one's slot, and
+            # reading a newer job's outcome could mean checking its (large) dataset on this read.
+            rows = [other for other in self.store.project_jobs(row.project) if other.seq <= row.seq]
             slot = lifecycle.slots(rows, self.max_concurrent_jobs, self.outcome, now).get(row.id, row.created)
         return lifecycle.phase(row, slot, self.outcome, now)
 
