@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from .. import wire
 from ..names import TensorboardName, TensorboardRunName
@@ -208,7 +209,6 @@ def check_run(row: JobRow, run: str) -> None:
 
 
 def context(row: JobRow, phase: Phase) -> wire.Context:
-    assert phase.start is not None
     return wire.Context(
         name=experiment_name(row),
         display_name=experiment_id(row),
@@ -216,45 +216,48 @@ def context(row: JobRow, phase: Phase) -> wire.Context:
         schema_title="system.Experiment",
         schema_version="0.0.1",
         metadata={"backing_tensorboard_resource": str(tensorboard_name(row)), "experiment_deleted": False},
-        create_time=timestamp(phase.start),
-        update_time=timestamp(phase.start),
+        **_made_at(phase.start),
     )
+
+
+class _Times(TypedDict):
+    create_time: datetime
+    update_time: datetime
+
+
+def _made_at(seconds: float | None) -> _Times:
+    """A job's experiment, its TensorBoard and their series are made once, when a job starts,
+    and never updated: both their times are that moment."""
+    assert seconds is not None, "only a started job has an experiment"
+    when = timestamp(seconds)
+    return {"create_time": when, "update_time": when}
 
 
 def tensorboard(project_number: str, location: str, first_start: float) -> wire.Tensorboard:
     """The location's TensorBoard, created when its first tuning job started."""
     tb_id = location_tensorboard_id(project_number, location)
-    when = timestamp(first_start)
     return wire.Tensorboard(
         name=str(TensorboardName(project_number, location, tb_id)),
         display_name="Default TensorBoard for tuning jobs",
         blob_storage_path_prefix=f"cloud-ai-platform-{tb_id}",
         is_default=True,
         etag=tb_id[-8:],
-        create_time=when,
-        update_time=when,
+        **_made_at(first_start),
     )
 
 
 def experiment(row: JobRow, phase: Phase) -> wire.TensorboardExperiment:
-    assert phase.start is not None
-    when = timestamp(phase.start)
     return wire.TensorboardExperiment(
         name=str(tensorboard_name(row).experiment(experiment_id(row))),
         display_name=experiment_id(row),
         source="vertex-ai-tuning",
         etag=str(row.seq),
-        create_time=when,
-        update_time=when,
+        **_made_at(phase.start),
     )
 
 
 def run(row: JobRow, phase: Phase) -> wire.TensorboardRun:
-    assert phase.start is not None
-    when = timestamp(phase.start)
-    return wire.TensorboardRun(
-        name=str(run_name(row)), display_name=RUN_ID, create_time=when, update_time=when
-    )
+    return wire.TensorboardRun(name=str(run_name(row)), display_name=RUN_ID, **_made_at(phase.start))
 
 
 def runs(row: JobRow, phase: Phase) -> wire.ListTensorboardRunsResponse:
@@ -280,15 +283,12 @@ def time_series(
 
 
 def _series(row: JobRow, phase: Phase, display: str) -> wire.TensorboardTimeSeries:
-    assert phase.start is not None
-    when = timestamp(phase.start)
     return wire.TensorboardTimeSeries(
         name=str(run_name(row).time_series(series_id(display))),
         display_name=display,
         value_type=wire.ValueType.SCALAR,
         plugin_name="scalars",
-        create_time=when,
-        update_time=when,
+        **_made_at(phase.start),
     )
 
 
