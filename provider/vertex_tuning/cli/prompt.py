@@ -11,18 +11,23 @@ from ..names import EndpointName
 from . import app, common
 from .output import emit
 
+EndpointArgument = Annotated[
+    str, typer.Argument(help="The tuned endpoint: projects/…/endpoints/ID or the ID.")
+]
+PromptArgument = Annotated[str, typer.Argument(help='What to ask, e.g. "Why is the sky blue?".')]
+TemperatureOption = Annotated[float | None, typer.Option("--temperature", min=0.0, max=2.0, help="0 to 2.")]
+TopPOption = Annotated[
+    float | None, typer.Option("--top-p", min=0.0, max=1.0, help="Nucleus sampling, 0 to 1.")
+]
+
 
 @app.command("prompt")
 def prompt(
     ctx: typer.Context,
-    endpoint: Annotated[str, typer.Argument(help="The tuned endpoint: projects/…/endpoints/ID or the ID.")],
-    text: Annotated[str, typer.Argument(help='What to ask, e.g. "Why is the sky blue?".')],
-    temperature: Annotated[
-        float | None, typer.Option("--temperature", min=0.0, max=2.0, help="0 to 2.")
-    ] = None,
-    top_p: Annotated[
-        float | None, typer.Option("--top-p", min=0.0, max=1.0, help="Nucleus sampling, 0 to 1.")
-    ] = None,
+    endpoint: EndpointArgument,
+    text: PromptArgument,
+    temperature: TemperatureOption = None,
+    top_p: TopPOption = None,
     top_k: Annotated[
         int | None, typer.Option("--top-k", min=1, help="Sample from the K likeliest tokens.")
     ] = None,

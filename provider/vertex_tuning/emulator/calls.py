@@ -38,6 +38,15 @@ LOCATION = (
 )
 
 
+@dataclass(frozen=True)
+class ListRequest:
+    """AIP-132's list parameters: filter, page size and page token."""
+
+    filter: str
+    page_size: int
+    page_token: str
+
+
 @dataclass
 class Call:
     """One API request, parsed: its route name, path parameters and query."""
@@ -74,6 +83,11 @@ class Call:
             return int(value)
         except ValueError:
             raise invalid(f"Invalid value at '{to_snake(name)}' (TYPE_INT32), \"{value}\"") from None
+
+    def list_request(self) -> ListRequest:
+        return ListRequest(
+            self.query.get("filter", ""), self.query_int("pageSize"), self.query.get("pageToken", "")
+        )
 
     def read(self, root: str) -> dict[str, Any]:
         """The body, read against this method's request message on this version."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..wire import TuningJob
 from . import schema
-from .calls import Answer
+from .calls import Answer, ListRequest
 from .faults import Fault, commit_under_faults
 from .jobs import JobService
 from .protojson import parse_empty, to_model
@@ -31,11 +31,13 @@ class JobAnswers:
     def get(self, project: str, location: str, job_id: str, version: str) -> dict[str, Any]:
         return _versioned(self.jobs.get(project, location, job_id).to_json_dict(), version)
 
-    def list_jobs(
-        self, project: str, location: str, version: str, *, filter: str, page_size: int, page_token: str
-    ) -> dict[str, Any]:
+    def list_jobs(self, project: str, location: str, version: str, request: ListRequest) -> dict[str, Any]:
         page = self.jobs.list_jobs(
-            project, location, filter=filter, page_size=page_size, page_token=page_token
+            project,
+            location,
+            filter=request.filter,
+            page_size=request.page_size,
+            page_token=request.page_token,
         ).to_json_dict()
         if "tuningJobs" in page:
             page["tuningJobs"] = [_versioned(job, version) for job in page["tuningJobs"]]

@@ -17,14 +17,7 @@ def get(services: Services, call: Call) -> Answer:
 
 
 def list_jobs(services: Services, call: Call) -> Answer:
-    return services.tuning_jobs.list_jobs(
-        call.project,
-        call.location,
-        call.version,
-        filter=call.query.get("filter", ""),
-        page_size=call.query_int("pageSize"),
-        page_token=call.query.get("pageToken", ""),
-    )
+    return services.tuning_jobs.list_jobs(call.project, call.location, call.version, call.list_request())
 
 
 def cancel(services: Services, call: Call) -> Answer:
