@@ -73,7 +73,10 @@ def _user_labels(labels: Mapping[str, str]) -> dict[str, str] | None:
     return {key: value for key, value in labels.items() if key != rules.ID_LABEL} or None
 
 
-_JOB, _HYPER = Kind.JOB, "supervisedTuningSpec.hyperParameters"
+_JOB = Kind.JOB
+# Where the inputs sit in the request body: the supervised spec and the model tuned further.
+_TUNING, _PRE = "supervisedTuningSpec", "preTunedModel"
+_HYPER = f"{_TUNING}.hyperParameters"
 _IDENTITY = Input(Kind.IDENTITY, rules.non_empty_text)
 _LOCAL = Input(Kind.LOCAL_DATASET, rules.non_empty_text)
 
@@ -90,16 +93,16 @@ class TuningJobSpec(BaseModel):
     )
     base_model: Annotated[str | None, Input(_JOB, rules.base_model, "baseModel", echo=_base_model_of)] = None
     pre_tuned_model_name: Annotated[
-        str | None, Input(_JOB, rules.pre_tuned_model_name, "preTunedModel.tunedModelName", echo=True)
+        str | None, Input(_JOB, rules.pre_tuned_model_name, f"{_PRE}.tunedModelName", echo=True)
     ] = None
     pre_tuned_checkpoint_id: Annotated[
-        str | None, Input(_JOB, rules.checkpoint_id, "preTunedModel.checkpointId", echo=True)
+        str | None, Input(_JOB, rules.checkpoint_id, f"{_PRE}.checkpointId", echo=True)
     ] = None
     training_dataset_uri: Annotated[
-        str, Input(_JOB, rules.dataset_uri, "supervisedTuningSpec.trainingDatasetUri", echo=True)
+        str, Input(_JOB, rules.dataset_uri, f"{_TUNING}.trainingDatasetUri", echo=True)
     ]
     validation_dataset_uri: Annotated[
-        str | None, Input(_JOB, rules.dataset_uri, "supervisedTuningSpec.validationDatasetUri", echo=True)
+        str | None, Input(_JOB, rules.dataset_uri, f"{_TUNING}.validationDatasetUri", echo=True)
     ] = None
     epoch_count: Annotated[int | None, Input(_JOB, rules.epoch_count, f"{_HYPER}.epochCount")] = None
     adapter_size: Annotated[
@@ -123,7 +126,7 @@ class TuningJobSpec(BaseModel):
         str | None, Input(_JOB, rules.service_account, "serviceAccount", echo=True)
     ] = None
     export_last_checkpoint_only: Annotated[
-        bool | None, Input(_JOB, rules.boolean, "supervisedTuningSpec.exportLastCheckpointOnly")
+        bool | None, Input(_JOB, rules.boolean, f"{_TUNING}.exportLastCheckpointOnly")
     ] = None
     triggers: Annotated[Any, Input(Kind.REPLACING, rules.canonical_json_value)] = None
     wait_timeout_minutes: Annotated[float, Input(Kind.UPDATABLE, rules.wait_timeout_minutes)] = (
