@@ -17,9 +17,9 @@ The quota project (sent as `x-goog-user-project`, which user credentials need) i
 else `GOOGLE_BILLING_PROJECT` when `USER_PROJECT_OVERRIDE` is true, else `GOOGLE_CLOUD_QUOTA_PROJECT`,
 else the credentials' own `quota_project_id` (applied by `auth`).
 `Settings` holds nothing secret (credentials are named by the variable holding them, never copied),
-so it may be pickled with the provider. It holds a `Transport` (emulator, credentials, quota project,
-timeout: how requests travel) and names a `Target` (project, location, API host and version: where
-they go).
+so it may be pickled with the provider. It says where calls go (project, location, API version;
+the client derives the host) and holds the `Transport` they travel by (emulator, credentials,
+quota project, timeout).
 Check, which must not reach the network, asks `resolve_place` instead: a project that only
 Application Default Credentials could name is "not known yet" there, never a stand-in.
 """
@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from .errors import ConfigurationError
-from .names import DEFAULT_LOCATION, api_host, validate_location, validate_project
+from .names import DEFAULT_LOCATION, validate_location, validate_project
 
 API_VERSIONS = ("v1", "v1beta1")
 DEFAULT_REQUEST_TIMEOUT = 60.0
@@ -85,17 +85,6 @@ _HOST_PORT = re.compile(
     r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):(?P<port>[0-9]{1,5})"
 )
 _SERVICE_ACCOUNT = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}@[a-z0-9][a-z0-9.-]{0,250}\.[a-z]{2,}")
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where one engine call's requests go: a project and location, on one API host and version."""
-
-    project: str
-    location: str
-    api_host: str
-    """`host:port` of the emulator, else the Google host that serves the location."""
-    api_version: str
 
 
 @dataclass(frozen=True)
@@ -151,11 +140,6 @@ class Settings:
     @property
     def uses_emulator(self) -> bool:
         return self.emulator_host is not None
-
-    @property
-    def target(self) -> Target:
-        host = self.emulator_host or api_host(self.location)
-        return Target(self.project, self.location, host, self.api_version)
 
 
 @dataclass(frozen=True)
@@ -263,14 +247,16 @@ def resolve_place(
     problem under its input's name."""
     sources = _Sources(config or {}, os.environ if environ is None else environ)
     problems: list[tuple[str, str]] = []
+    connection = _connection_problem(sources)  # a setting that stops every call stops this one
 
     def attempt(name: str, resolve: Callable[[], str | None]) -> str | None:
         try:
             found = resolve()
-            _api_version(sources, None)
-            _transport(sources, None)  # a connection setting that stops every call stops this one
         except ConfigurationError as error:
             problems.append((name, str(error)))
+            return None
+        if connection is not None:
+            problems.append((name, connection))
             return None
         return found
 
@@ -283,6 +269,15 @@ def resolve_place(
     found_project = attempt("project", unset_project) if project is None else None
     found_location = attempt("location", lambda: _location(sources, None)) if location is None else None
     return Place(found_project, found_location, tuple(problems))
+
+
+def _connection_problem(sources: _Sources) -> str | None:
+    try:
+        _api_version(sources, None)
+        _transport(sources, None)
+    except ConfigurationError as error:
+        return str(error)
+    return None
 
 
 NO_PROJECT = (

@@ -350,7 +350,7 @@ def test_check_reports_what_stops_resolution_under_the_input_it_stops() -> None:
     assert bad_host.project is None and bad_host.location is None
 
 
-def test_settings_are_a_target_and_a_transport() -> None:
+def test_settings_are_where_calls_go_and_the_transport_they_travel_by() -> None:
     google = Settings(
         project="p-12345", location="europe-west4", transport=Transport(quota_project="bill-me")
     )
@@ -358,11 +358,9 @@ def test_settings_are_a_target_and_a_transport() -> None:
         project="p-12345", api_version="v1beta1", transport=Transport(emulator_host="127.0.0.1:8765")
     )
 
-    assert google.target == settings.Target(
-        "p-12345", "europe-west4", "europe-west4-aiplatform.googleapis.com", "v1"
-    )
-    assert google.transport == settings.Transport(quota_project="bill-me")
-    assert local.target.api_host == "127.0.0.1:8765" and local.target.api_version == "v1beta1"
+    assert (google.project, google.location, google.api_version) == ("p-12345", "europe-west4", "v1")
+    assert google.transport == settings.Transport(quota_project="bill-me") and not google.uses_emulator
+    assert local.emulator_host == "127.0.0.1:8765" and local.api_version == "v1beta1"
     assert (
         resolve_settings(project="p-12345", api_version="v1beta1", config={}, environ={}).api_version
         == "v1beta1"
