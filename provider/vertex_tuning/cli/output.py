@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 
 import yaml
+from pydantic.alias_generators import to_camel
 from rich.console import Console, RenderableType
 from rich.measure import Measurement
 
@@ -62,13 +63,8 @@ def field_value(resource: Any, path: str) -> Any:
     for part in path.split("."):
         if not isinstance(value, dict):
             return None
-        value = value.get(part, value.get(_camel(part)))
+        value = value.get(part, value.get(to_camel(part)))
     return value
-
-
-def _camel(name: str) -> str:
-    head, *tail = name.split("_")
-    return head + "".join(word.capitalize() for word in tail)
 
 
 def _cell(value: Any) -> str:

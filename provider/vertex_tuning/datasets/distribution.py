@@ -19,10 +19,6 @@ class Distribution:
     p95: float
 
     @classmethod
-    def of(cls, values: list[int]) -> Distribution:
-        return cls.of_counts(Counter(values))
-
-    @classmethod
     def of_counts(cls, counts: Counter[int]) -> Distribution:
         """From a histogram (value -> how many examples): exact, in memory bounded by distinct values."""
         ordered = sorted((value, n) for value, n in counts.items() if n > 0) or [(0, 1)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .control import Control
 from .endpoints import Endpoints
@@ -17,23 +18,25 @@ from .tuned_models import TunedModels
 
 @dataclass
 class Services:
+    """The services, and the per-family faces the routes call (each built once, on first use)."""
+
     jobs: JobService
     models: TunedModels
     faults: FaultBook = field(default_factory=FaultBook)
     requests: Counter[str] = field(default_factory=Counter)
 
-    @property
+    @cached_property
     def control(self) -> Control:
         return Control(self)
 
-    @property
+    @cached_property
     def tuning_jobs(self) -> JobAnswers:
         return JobAnswers(self.jobs)
 
-    @property
+    @cached_property
     def endpoints(self) -> Endpoints:
         return Endpoints(self.models)
 
-    @property
+    @cached_property
     def metrics(self) -> Metrics:
         return Metrics(self.jobs)
