@@ -6,7 +6,6 @@ new one with settings from the environment (`settings.resolve_settings`), closed
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypedDict
@@ -15,6 +14,7 @@ from .client import VertexClient
 from .errors import InvalidNameError
 from .metrics_reader import MetricPoint
 from .names import EndpointName, LocationName, TuningJobName
+from .rules import LABEL_KEY, LABEL_VALUE
 from .settings import resolve_settings
 from .wire import (
     Content,
@@ -28,9 +28,6 @@ from .wire import (
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # in `typing` from Python 3.11
-
-LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
-LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
 
 
 @contextmanager

@@ -21,10 +21,10 @@ from typing import Any, NoReturn
 import httpx
 
 from .errors import ConfigurationError
+from .settings import QUOTA_PROJECT_HEADER
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 GOOGLE_API_DOMAIN = ".googleapis.com"
-QUOTA_PROJECT_HEADER = "x-goog-user-project"
 
 
 def token_allowed(url: httpx.URL) -> bool:

@@ -32,8 +32,7 @@ from pydantic import BaseModel, ValidationError
 from . import __version__, catalogue, metrics_reader, storage
 from .auth import GoogleAuth
 from .calls import Call, Request
-from .errors import AmbiguousCreateError, ApiError, TransportError, UnusableAnswerError, VertexTuningError
-from .metrics_reader import MetricPoint as MetricPoint  # re-exported: callers import it from here
+from .errors import AmbiguousCreateError, ApiError, TransportError, UnusableAnswerError
 from .names import EndpointName, GcsObjectName, LocationName, TuningJobName, api_host
 from .settings import QUOTA_PROJECT_HEADER, Settings
 from .wire import GenerateContentRequest, GenerateContentResponse, ListTuningJobsResponse, TuningJob
@@ -136,7 +135,7 @@ class VertexClient:
     def create_tuning_job(self, parent: LocationName, job: TuningJob) -> TuningJob:
         """Submit a tuning job. Raises AmbiguousCreateError when it may exist without an answer."""
         call = Call("POST", parent.location, f"{parent}/tuningJobs", body=job.to_json_dict(), is_create=True)
-        return answer(TuningJob, self.request(call), call)
+        return self.fetch(TuningJob, call)
 
     def get_tuning_job(self, name: TuningJobName) -> TuningJob:
         return self.fetch(TuningJob, Call("GET", name.location, str(name)))
@@ -165,11 +164,11 @@ class VertexClient:
         hosts, whatever region they were tuned in (`catalogue.BaseModel.serving`)."""
         location = serving_location(endpoint.location, base_model)
         call = Call("POST", location, str(endpoint), verb=":generateContent", body=request.to_json_dict())
-        return answer(GenerateContentResponse, self.request(call), call)
+        return self.fetch(GenerateContentResponse, call)
 
     # --- built on the loop elsewhere: metrics (`metrics_reader`), Cloud Storage (`storage`) -------
 
-    def read_metrics(self, job: TuningJob | TuningJobName) -> dict[str, list[MetricPoint]]:
+    def read_metrics(self, job: TuningJob | TuningJobName) -> dict[str, list[metrics_reader.MetricPoint]]:
         """A job's training metrics by name, each sorted by step (`metrics_reader.read_metrics`)."""
         return metrics_reader.read_metrics(self, job)
 
@@ -334,7 +333,7 @@ def _json_object(response: httpx.Response, call: Request) -> dict[str, Any]:
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        raise VertexTuningError(
+        raise UnusableAnswerError(
             f"{call.label} answered {response.status_code} with a body that is not a JSON object"
         )
     return data

@@ -18,9 +18,9 @@ import traceback
 import types
 from typing import Any
 
+from .concurrency import running_in_provider_host
 from .errors import VertexTuningError
 
-_HOST_MAIN_MODULE = "pulumi.dynamic.__main__"
 _lock = threading.Lock()
 
 
@@ -42,11 +42,9 @@ class _ReadableTraceback(types.ModuleType):
 
 def readable_errors_in_host() -> bool:
     """Install the view in the provider host; True when it is (or already was) in place."""
-    host = sys.modules.get("__main__")
-    spec = getattr(host, "__spec__", None)
-    if getattr(spec, "name", None) != _HOST_MAIN_MODULE:
+    if not running_in_provider_host():
         return False
-    namespace: dict[str, Any] = vars(host)
+    namespace: dict[str, Any] = vars(sys.modules["__main__"])
     with _lock:
         current = namespace.get("traceback")
         if isinstance(current, _ReadableTraceback):

@@ -43,7 +43,7 @@ from .errors import (
 from .metrics_reader import MetricPoint
 from .names import LocationName, TuningJobName
 from .polling import DEFAULT_POLICY, PollPolicy
-from .progress import stderr_line as stderr_line  # re-exported: the provider writes with it too
+from .progress import stderr_line
 from .spec import ID_LABEL
 
 JobState = wire.JobState
@@ -179,7 +179,7 @@ class Lifecycle:
                 lookups_failed += 1
                 continue
             if new:
-                return min(new, key=_oldest_first)
+                return min(new, key=oldest_first)
         if lookups_failed:
             # Absence is proven only by lookups that answered; without that, never risk a second job.
             raise TuningJobFailedError(
@@ -304,7 +304,8 @@ class Lifecycle:
         self.log(line)
 
 
-def _oldest_first(job: wire.TuningJob) -> tuple[float, str]:
+def oldest_first(job: wire.TuningJob) -> tuple[float, str]:
+    """Sort key: the earliest created first, then by name (a total order)."""
     created = job.create_time.timestamp() if job.create_time else float("inf")
     return (created, str(job.name))
 

@@ -59,7 +59,7 @@ def read_metrics(client: VertexClient, job: TuningJob | TuningJobName) -> dict[s
     if not backing:
         return {}
     tensorboard = TensorboardName.parse(backing)
-    runs = Call("GET", tensorboard.location, f"{tensorboard}/experiments/{experiment.context_id}/runs")
+    runs = Call("GET", tensorboard.location, f"{tensorboard.experiment(experiment.context_id)}/runs")
     metrics: dict[str, list[MetricPoint]] = defaultdict(list)
     for page in client.fetch_pages(ListTensorboardRunsResponse, runs):
         for run in page.tensorboard_runs:

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import names, wire
-from .client import MetricPoint
+from .metrics_reader import MetricPoint
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from .errors import (
     WaitInterruptedError,
     WaitTimeoutError,
 )
-from .lifecycle import TRANSIENT_ERRORS, Lifecycle
+from .lifecycle import TRANSIENT_ERRORS, Lifecycle, oldest_first
 from .names import LocationName, TuningJobName
 
 JobState = wire.JobState
@@ -170,8 +170,7 @@ def _rank(value: Any) -> Any:
 
 def _rank_key(job: wire.TuningJob) -> tuple[bool, float, str]:
     """Sort key of the winner first: a succeeded job, then the oldest, then by name (a total order)."""
-    created = job.create_time.timestamp() if job.create_time else math.inf
-    return (job.job_state is not JobState.SUCCEEDED, created, str(job.name))
+    return (job.job_state is not JobState.SUCCEEDED, *oldest_first(job))
 
 
 # --- the claim of one create ----------------------------------------------------------------

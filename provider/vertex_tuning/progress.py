@@ -122,8 +122,9 @@ class StateChanges:
             return None
         self._states[name] = state
         line = f"{name} is {state.short} after {duration(elapsed)}"
-        if detail(job):
-            line += f" ({detail(job)})"
+        doing = detail(job)
+        if doing:
+            line += f" ({doing})"
         if first:
             line += f"; follow it at {names.console_url(name)}"
         return line

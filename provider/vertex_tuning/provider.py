@@ -42,9 +42,10 @@ from . import (
     staging,
     wire,
 )
-from .client import MetricPoint, VertexClient
+from .client import VertexClient
 from .errors import ConfigurationError, NotFoundError, StagingUriError, VertexTuningError
 from .lifecycle import Lifecycle
+from .metrics_reader import MetricPoint
 from .outputs import inputs_only, job_outputs, metric_outputs, state_of
 from .progress import retry_line, stderr_line
 

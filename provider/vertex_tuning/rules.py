@@ -22,8 +22,8 @@ MAX_USER_LABELS = 63  # Vertex allows 64 labels; the identity label takes one.
 
 _BUCKET = r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]"
 _GCS_URI = re.compile(rf"gs://{_BUCKET}/[^\s]+")
-_LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
-_LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
+LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
+LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
 _KMS_KEY = re.compile(
     r"projects/(?P<project>[a-z0-9-]{1,63})/locations/(?P<location>[a-z0-9-]{1,63})"
     r"/keyRings/[A-Za-z0-9_-]{1,63}/cryptoKeys/[A-Za-z0-9_-]{1,63}"
@@ -156,14 +156,14 @@ def labels(value: Any) -> dict[str, str]:
         raise ValueError(f"must be a map of strings, got {type(value).__name__}")
     bad: list[str] = []
     for key, item in value.items():
-        if not isinstance(key, str) or not _LABEL_KEY.fullmatch(key):
+        if not isinstance(key, str) or not LABEL_KEY.fullmatch(key):
             bad.append(
                 f"key {key!r} must start with a lowercase letter and hold at most 63 lowercase "
                 "letters, digits, '_' or '-'"
             )
         elif key == ID_LABEL:
             bad.append(f"key {ID_LABEL!r} is reserved for the provider's own job identity")
-        if not isinstance(item, str) or not _LABEL_VALUE.fullmatch(item):
+        if not isinstance(item, str) or not LABEL_VALUE.fullmatch(item):
             bad.append(
                 f"value {item!r} of {key!r} must hold at most 63 lowercase letters, digits, '_' or '-'"
             )

@@ -9,7 +9,7 @@ THREADS, LINES = 8, 200
 
 WRITER = f"""
 import threading
-from vertex_tuning.lifecycle import stderr_line
+from vertex_tuning.progress import stderr_line
 
 def report(worker):
     for line in range({LINES}):
